@@ -1,0 +1,176 @@
+package dev.forker.boot;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration properties of forker's prefork mode.
+ *
+ * @since 0.1.0
+ */
+@ConfigurationProperties("forker")
+public class ForkerProperties {
+
+	/**
+	 * Whether to run in prefork mode: the started process becomes a master that starts
+	 * and supervises worker JVMs, which all serve server.port.
+	 */
+	private boolean enabled;
+
+	/**
+	 * Number of worker JVMs. Defaults to the number of available processors.
+	 */
+	private @Nullable Integer workers;
+
+	/**
+	 * How the workers share the server port.
+	 */
+	private ForkerMode mode = ForkerMode.REUSEPORT;
+
+	/**
+	 * Time the master waits for its workers to stop gracefully after a stop signal before
+	 * it kills them. Keep it above spring.lifecycle.timeout-per-shutdown-phase.
+	 */
+	private Duration shutdownTimeout = Duration.ofSeconds(40);
+
+	private final Worker worker = new Worker();
+
+	private final Restart restart = new Restart();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public @Nullable Integer getWorkers() {
+		return this.workers;
+	}
+
+	public void setWorkers(@Nullable Integer workers) {
+		this.workers = workers;
+	}
+
+	public ForkerMode getMode() {
+		return this.mode;
+	}
+
+	public void setMode(ForkerMode mode) {
+		this.mode = mode;
+	}
+
+	public Duration getShutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	public void setShutdownTimeout(Duration shutdownTimeout) {
+		this.shutdownTimeout = shutdownTimeout;
+	}
+
+	public Worker getWorker() {
+		return this.worker;
+	}
+
+	public Restart getRestart() {
+		return this.restart;
+	}
+
+	/**
+	 * Return the number of workers to start: the configured number or, when none is
+	 * configured, the number of available processors.
+	 * @return the number of workers
+	 */
+	public int determineWorkers() {
+		return (this.workers != null) ? this.workers : Runtime.getRuntime().availableProcessors();
+	}
+
+	/**
+	 * Worker JVM settings.
+	 */
+	public static class Worker {
+
+		/**
+		 * Extra JVM options for the workers, added after the JVM options of the master.
+		 */
+		private List<String> jvmArgs = new ArrayList<>();
+
+		public List<String> getJvmArgs() {
+			return this.jvmArgs;
+		}
+
+		public void setJvmArgs(List<String> jvmArgs) {
+			this.jvmArgs = jvmArgs;
+		}
+
+	}
+
+	/**
+	 * Restart policy for workers that exit unexpectedly.
+	 */
+	public static class Restart {
+
+		/**
+		 * Delay before a worker that exited unexpectedly is restarted. It doubles with
+		 * each consecutive failure of the same worker and starts over once a worker was
+		 * ready.
+		 */
+		private Duration initialBackoff = Duration.ofSeconds(1);
+
+		/**
+		 * Upper bound of the restart delay.
+		 */
+		private Duration maxBackoff = Duration.ofSeconds(30);
+
+		/**
+		 * Maximum number of restarts within the window. One more and the master stops all
+		 * workers and exits with an error. 0 makes any unexpected worker exit fatal.
+		 */
+		private int maxRestarts = 10;
+
+		/**
+		 * Sliding time window in which restarts are counted.
+		 */
+		private Duration window = Duration.ofMinutes(5);
+
+		public Duration getInitialBackoff() {
+			return this.initialBackoff;
+		}
+
+		public void setInitialBackoff(Duration initialBackoff) {
+			this.initialBackoff = initialBackoff;
+		}
+
+		public Duration getMaxBackoff() {
+			return this.maxBackoff;
+		}
+
+		public void setMaxBackoff(Duration maxBackoff) {
+			this.maxBackoff = maxBackoff;
+		}
+
+		public int getMaxRestarts() {
+			return this.maxRestarts;
+		}
+
+		public void setMaxRestarts(int maxRestarts) {
+			this.maxRestarts = maxRestarts;
+		}
+
+		public Duration getWindow() {
+			return this.window;
+		}
+
+		public void setWindow(Duration window) {
+			this.window = window;
+		}
+
+	}
+
+}

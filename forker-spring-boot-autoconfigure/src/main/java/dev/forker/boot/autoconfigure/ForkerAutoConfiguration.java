@@ -1,0 +1,47 @@
+package dev.forker.boot.autoconfigure;
+
+import org.apache.coyote.http11.Http11NioProtocol;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.tomcat.TomcatWebServerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
+import dev.forker.boot.worker.WorkerAgent;
+
+/**
+ * Auto-configuration for forker. The master never builds an application context; in a
+ * worker (where the {@link WorkerAgent} is registered) the web server is made to serve
+ * the master's port.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration
+@ConditionalOnBooleanProperty("forker.enabled")
+@EnableConfigurationProperties(ForkerProperties.class)
+public final class ForkerAutoConfiguration {
+
+	ForkerAutoConfiguration() {
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ TomcatWebServerFactory.class, Http11NioProtocol.class })
+	@ConditionalOnBean(WorkerAgent.class)
+	static class TomcatWorkerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ForkerTomcatWebServerFactoryCustomizer forkerTomcatWebServerFactoryCustomizer(WorkerAgent workerAgent) {
+			return new ForkerTomcatWebServerFactoryCustomizer(workerAgent.getEnvironment());
+		}
+
+	}
+
+}

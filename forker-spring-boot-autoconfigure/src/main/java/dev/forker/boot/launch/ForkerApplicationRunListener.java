@@ -1,0 +1,108 @@
+package dev.forker.boot.launch;
+
+import java.time.Duration;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.bootstrap.ConfigurableBootstrapContext;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.SpringApplicationRunListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+import dev.forker.boot.master.MasterLauncher;
+import dev.forker.boot.worker.WorkerAgent;
+import dev.forker.boot.worker.WorkerEnvironment;
+
+/**
+ * Where prefork mode begins. Once the environment is prepared (application properties and
+ * logging included), a master runs its workers instead of building the application
+ * context and exits when they are done; a worker connects to its master and lets Spring
+ * Boot run, then reports that it is ready or why it failed.
+ *
+ * @since 0.1.0
+ */
+public class ForkerApplicationRunListener implements SpringApplicationRunListener, Ordered {
+
+	/**
+	 * Name of the {@link WorkerAgent} bean in a worker's application context.
+	 */
+	public static final String WORKER_AGENT_BEAN_NAME = "forkerWorkerAgent";
+
+	private static final Log logger = LogFactory.getLog(ForkerApplicationRunListener.class);
+
+	private @Nullable WorkerAgent agent;
+
+	/**
+	 * Create a new instance, as Spring Boot does for every run.
+	 * @param application the application
+	 * @param args the program arguments
+	 */
+	public ForkerApplicationRunListener(SpringApplication application, String[] args) {
+	}
+
+	@Override
+	public int getOrder() {
+		// After EventPublishingRunListener, which loads the configuration and logging
+		return 10;
+	}
+
+	@Override
+	public void environmentPrepared(ConfigurableBootstrapContext bootstrapContext,
+			ConfigurableEnvironment environment) {
+		switch (ProcessRole.of(environment)) {
+			case MASTER -> System.exit(MasterLauncher.run(environment));
+			case WORKER -> this.agent = WorkerAgent.connect(requireWorkerEnvironment());
+			case SINGLE_PROCESS -> logger.info("forker.enabled is set, but this application runs as a single process: "
+					+ ProcessRole.singleProcessReason());
+			case DISABLED -> {
+			}
+		}
+	}
+
+	private static WorkerEnvironment requireWorkerEnvironment() {
+		WorkerEnvironment environment = WorkerEnvironment.current();
+		if (environment == null) {
+			throw new IllegalStateException("No forker worker environment");
+		}
+		return environment;
+	}
+
+	@Override
+	public void contextPrepared(ConfigurableApplicationContext context) {
+		WorkerAgent agent = this.agent;
+		if (agent != null) {
+			context.getBeanFactory().registerSingleton(WORKER_AGENT_BEAN_NAME, agent);
+		}
+	}
+
+	@Override
+	public void ready(ConfigurableApplicationContext context, @Nullable Duration timeTaken) {
+		WorkerAgent agent = this.agent;
+		if (agent != null) {
+			agent.reportReady();
+		}
+	}
+
+	@Override
+	public void failed(@Nullable ConfigurableApplicationContext context, Throwable exception) {
+		WorkerAgent agent = this.agent;
+		if (agent != null) {
+			agent.reportStartupFailed(describe(exception));
+		}
+	}
+
+	private static String describe(Throwable exception) {
+		Throwable cause = exception;
+		while (cause.getCause() != null && cause.getCause() != cause) {
+			cause = cause.getCause();
+		}
+		String message = cause.getMessage();
+		String description = cause.getClass().getName() + ((message != null) ? ": " + message : "");
+		return description.replaceAll("\\s+", " ");
+	}
+
+}

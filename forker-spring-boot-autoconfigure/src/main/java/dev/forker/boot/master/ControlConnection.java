@@ -1,0 +1,110 @@
+package dev.forker.boot.master;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.forker.boot.control.ControlCodec;
+import dev.forker.boot.control.LineFramer;
+
+/**
+ * One connection on the master's control socket. It starts anonymous and belongs to a
+ * worker once that worker introduced itself with the right token.
+ *
+ * @since 0.1.0
+ */
+final class ControlConnection {
+
+	private static final int MAX_PENDING_OUTPUT = 1024 * 1024;
+
+	private final SocketChannel channel;
+
+	private final SelectionKey key;
+
+	private final long openedNanos;
+
+	private final LineFramer framer = new LineFramer(ControlCodec.MAX_MESSAGE_BYTES);
+
+	private final Deque<ByteBuffer> output = new ArrayDeque<>();
+
+	private int pendingOutput;
+
+	private @Nullable WorkerProcess worker;
+
+	ControlConnection(SocketChannel channel, SelectionKey key, long openedNanos) {
+		this.channel = channel;
+		this.key = key;
+		this.openedNanos = openedNanos;
+	}
+
+	SocketChannel channel() {
+		return this.channel;
+	}
+
+	LineFramer framer() {
+		return this.framer;
+	}
+
+	long openedNanos() {
+		return this.openedNanos;
+	}
+
+	@Nullable WorkerProcess worker() {
+		return this.worker;
+	}
+
+	void worker(WorkerProcess worker) {
+		this.worker = worker;
+	}
+
+	/**
+	 * Queue bytes for the peer and write what the socket takes now.
+	 * @param bytes the bytes
+	 * @return {@code false} if the peer does not read and the connection should close
+	 * @throws IOException on a write failure
+	 */
+	boolean send(byte[] bytes) throws IOException {
+		if (this.pendingOutput + bytes.length > MAX_PENDING_OUTPUT) {
+			return false;
+		}
+		this.output.addLast(ByteBuffer.wrap(bytes));
+		this.pendingOutput += bytes.length;
+		flush();
+		return true;
+	}
+
+	void flush() throws IOException {
+		while (!this.output.isEmpty()) {
+			ByteBuffer head = this.output.peekFirst();
+			int written = this.channel.write(head);
+			this.pendingOutput -= written;
+			if (head.hasRemaining()) {
+				this.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+				return;
+			}
+			this.output.removeFirst();
+		}
+		this.key.interestOps(SelectionKey.OP_READ);
+	}
+
+	void close() {
+		this.key.cancel();
+		try {
+			this.channel.close();
+		}
+		catch (IOException ex) {
+			// closing anyway
+		}
+	}
+
+	@Override
+	public String toString() {
+		return (this.worker != null) ? "control connection of " + this.worker : "anonymous control connection";
+	}
+
+}
