@@ -1,0 +1,35 @@
+package dev.forker.it;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.forker.it.apps.classpath.ClasspathApplication;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A master started as {@code java -cp <class path> MainClass} starts its workers the same
+ * way.
+ */
+class ClasspathLaunchIT {
+
+	@Test
+	void workersOfAClassPathLaunchServeOnOnePort() throws Exception {
+		try (ForkerProcess forker = ForkerProcess.mainClass(ClasspathApplication.class)
+			.name("classpath")
+			.args("--forker.enabled=true", "--forker.workers=2")
+			.start()) {
+			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(90));
+			Map<Long, WorkerAnswer> answers = forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
+			assertThat(answers.values()).extracting(WorkerAnswer::worker).containsExactlyInAnyOrder(1, 2);
+			for (long pid : answers.keySet()) {
+				String arguments = ForkerProcess.commandLine(pid);
+				assertThat(arguments).contains("-cp", ClasspathApplication.class.getName());
+			}
+			forker.signal("TERM");
+			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
+		}
+	}
+
+}

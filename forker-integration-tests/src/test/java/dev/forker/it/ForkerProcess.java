@@ -1,0 +1,298 @@
+package dev.forker.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A forker master started as a real OS process, with everything it started. Its output
+ * (which includes the workers', since they share the master's standard output) goes to a
+ * log file under {@code target/it-logs}. {@link #close()} kills the master and every
+ * worker it ever logged, and waits until they are gone.
+ */
+final class ForkerProcess implements AutoCloseable {
+
+	private static final Pattern STARTED_WORKER = Pattern.compile("Started worker (\\d+) \\(pid (\\d+)\\)");
+
+	private static final AtomicInteger counter = new AtomicInteger();
+
+	private final Process process;
+
+	private final Path log;
+
+	private final int port;
+
+	private final List<String> command;
+
+	private ForkerProcess(Process process, Path log, int port, List<String> command) {
+		this.process = process;
+		this.log = log;
+		this.port = port;
+		this.command = command;
+	}
+
+	/**
+	 * Start a sample jar.
+	 * @param jar the executable jar
+	 * @return a builder
+	 */
+	static Builder jar(Path jar) {
+		return new Builder(List.of("-jar", jar.toString()));
+	}
+
+	/**
+	 * Start a main class from this JVM's class path, as {@code java -cp ... MainClass}.
+	 * @param mainClass the main class
+	 * @return a builder
+	 */
+	static Builder mainClass(Class<?> mainClass) {
+		return new Builder(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+	}
+
+	static Path sampleJar(String name) {
+		Path jar = Path.of(System.getProperty("forker.it." + name + "-jar", "missing"));
+		assertThat(jar).as("jar of " + name + " (build it with ./mvnw verify)").isRegularFile();
+		return jar;
+	}
+
+	long pid() {
+		return this.process.pid();
+	}
+
+	int port() {
+		return this.port;
+	}
+
+	Process process() {
+		return this.process;
+	}
+
+	Path log() {
+		return this.log;
+	}
+
+	String output() {
+		try {
+			return Files.readString(this.log, StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Return the tail of the output, for assertion messages.
+	 * @return the last lines of output
+	 */
+	String tail() {
+		String output = output();
+		return "\n--- " + this.log + " (last 6000 chars) ---\n" + output.substring(Math.max(0, output.length() - 6000));
+	}
+
+	void awaitOutput(String text, Duration timeout) {
+		await().atMost(timeout)
+			.pollInterval(Duration.ofMillis(100))
+			.untilAsserted(() -> assertThat(output()).as("output of " + this.command + tail()).contains(text));
+	}
+
+	int awaitExit(Duration timeout) throws InterruptedException {
+		if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+			throw new AssertionError("Master did not exit within " + timeout + tail());
+		}
+		return this.process.exitValue();
+	}
+
+	/**
+	 * Return the pid of every worker the master logged as started, by worker id, latest
+	 * first.
+	 * @return the started workers, in order
+	 */
+	List<StartedWorker> startedWorkers() {
+		List<StartedWorker> workers = new ArrayList<>();
+		Matcher matcher = STARTED_WORKER.matcher(output());
+		while (matcher.find()) {
+			workers.add(new StartedWorker(Integer.parseInt(matcher.group(1)), Long.parseLong(matcher.group(2))));
+		}
+		return workers;
+	}
+
+	Set<Long> livePids(Collection<Long> pids) {
+		Set<Long> alive = new LinkedHashSet<>();
+		for (long pid : pids) {
+			if (isRunning(pid)) {
+				alive.add(pid);
+			}
+		}
+		return alive;
+	}
+
+	/**
+	 * Return the full command line of a process (which {@link ProcessHandle.Info} leaves
+	 * out when it is long).
+	 * @param pid the process
+	 * @return the arguments, separated by spaces
+	 */
+	static String commandLine(long pid) {
+		try {
+			return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Return whether a process runs: exists and is not a zombie waiting to be reaped.
+	 * @param pid the process
+	 * @return whether it runs
+	 */
+	static boolean isRunning(long pid) {
+		Path stat = Path.of("/proc", Long.toString(pid), "stat");
+		try {
+			String content = Files.readString(stat);
+			char state = content.charAt(content.lastIndexOf(')') + 2);
+			return state != 'Z' && state != 'X';
+		}
+		catch (IOException ex) {
+			return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+					&& !Files.isDirectory(Path.of("/proc"));
+		}
+	}
+
+	Set<Long> startedPids() {
+		Set<Long> pids = new LinkedHashSet<>();
+		startedWorkers().forEach((worker) -> pids.add(worker.pid()));
+		return pids;
+	}
+
+	/**
+	 * Keep requesting {@code /worker} on new connections until {@code count} distinct
+	 * workers answered.
+	 * @param count how many distinct workers to wait for
+	 * @param timeout how long to try
+	 * @return the answers, by pid
+	 */
+	Map<Long, WorkerAnswer> awaitDistinctWorkers(int count, Duration timeout) {
+		Map<Long, WorkerAnswer> seen = new HashMap<>();
+		await().atMost(timeout).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+			Optional<WorkerAnswer> answer = HttpProbe.worker(this.port);
+			answer.ifPresent((a) -> seen.put(a.pid(), a));
+			assertThat(seen).as("distinct workers answering on port " + this.port + tail())
+				.hasSizeGreaterThanOrEqualTo(count);
+		});
+		return seen;
+	}
+
+	void signal(String signal) throws IOException, InterruptedException {
+		signal(this.process.pid(), signal);
+	}
+
+	static void signal(long pid, String signal) throws IOException, InterruptedException {
+		Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+		assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(kill.exitValue()).as("kill -" + signal + " " + pid).isZero();
+	}
+
+	@Override
+	public void close() {
+		Set<ProcessHandle> all = new LinkedHashSet<>();
+		this.process.toHandle().descendants().forEach(all::add);
+		for (long pid : startedPids()) {
+			ProcessHandle.of(pid).ifPresent(all::add);
+		}
+		this.process.destroyForcibly();
+		all.forEach(ProcessHandle::destroyForcibly);
+		await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
+			return !this.process.isAlive() && all.stream().noneMatch((handle) -> isRunning(handle.pid()));
+		});
+	}
+
+	record StartedWorker(int id, long pid) {
+	}
+
+	/**
+	 * Builds the command line of a forker master.
+	 */
+	static final class Builder {
+
+		private final List<String> launch;
+
+		private final List<String> jvmOptions = new ArrayList<>();
+
+		private final List<String> arguments = new ArrayList<>();
+
+		private final Map<String, String> environment = new HashMap<>();
+
+		private int port = -1;
+
+		private String name = "forker";
+
+		private Builder(List<String> launch) {
+			this.launch = launch;
+		}
+
+		Builder name(String name) {
+			this.name = name;
+			return this;
+		}
+
+		Builder jvmOption(String option) {
+			this.jvmOptions.add(option);
+			return this;
+		}
+
+		Builder args(String... arguments) {
+			this.arguments.addAll(List.of(arguments));
+			return this;
+		}
+
+		Builder env(String name, String value) {
+			this.environment.put(name, value);
+			return this;
+		}
+
+		Builder port(int port) {
+			this.port = port;
+			return this;
+		}
+
+		ForkerProcess start() throws IOException {
+			int port = (this.port >= 0) ? this.port : FreePorts.find();
+			List<String> command = new ArrayList<>();
+			command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+			command.add("-Xmx256m");
+			command.add("-XX:TieredStopAtLevel=1");
+			command.addAll(this.jvmOptions);
+			command.addAll(this.launch);
+			command.add("--server.port=" + port);
+			command.addAll(this.arguments);
+			Path directory = Path.of(System.getProperty("forker.it.log-dir", "target/it-logs"));
+			Files.createDirectories(directory);
+			Path log = directory.resolve(this.name + "-" + counter.incrementAndGet() + ".log");
+			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+			builder.environment().keySet().removeIf((variable) -> variable.startsWith("FORKER_"));
+			builder.environment().putAll(this.environment);
+			return new ForkerProcess(builder.start(), log, port, command);
+		}
+
+	}
+
+}

@@ -1,0 +1,120 @@
+package dev.forker.boot.autoconfigure;
+
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+import org.apache.coyote.http11.Http11NioProtocol;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.tomcat.TomcatWebServerFactory;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.forker.boot.ForkerMode;
+import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.tomcat.ForkerHttp11NioProtocol;
+import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
+import dev.forker.boot.worker.WorkerAgent;
+import dev.forker.boot.worker.WorkerAgents;
+import dev.forker.boot.worker.WorkerEnvironment;
+import dev.forker.boot.worker.WorkerSocketMode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link ForkerAutoConfiguration}.
+ */
+class ForkerAutoConfigurationTests {
+
+	private static final WorkerEnvironment WORKER = new WorkerEnvironment(2, 4242,
+			Path.of("/tmp/forker-x/control.sock"), "token", 18080, WorkerSocketMode.REUSEPORT);
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ForkerAutoConfiguration.class));
+
+	@Test
+	void backsOffWhenForkerIsNotEnabled() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ForkerProperties.class));
+	}
+
+	@Test
+	void bindsPropertiesWhenEnabled() {
+		this.contextRunner
+			.withPropertyValues("forker.enabled=true", "forker.workers=3", "forker.restart.max-restarts=4",
+					"forker.worker.jvm-args=-Xmx128m,-XX:+UseSerialGC")
+			.run((context) -> {
+				ForkerProperties properties = context.getBean(ForkerProperties.class);
+				assertThat(properties.getWorkers()).isEqualTo(3);
+				assertThat(properties.getMode()).isEqualTo(ForkerMode.REUSEPORT);
+				assertThat(properties.getRestart().getMaxRestarts()).isEqualTo(4);
+				assertThat(properties.getWorker().getJvmArgs()).containsExactly("-Xmx128m", "-XX:+UseSerialGC");
+			});
+	}
+
+	@Test
+	void workersDefaultToAvailableProcessors() {
+		this.contextRunner.withPropertyValues("forker.enabled=true")
+			.run((context) -> assertThat(context.getBean(ForkerProperties.class).determineWorkers())
+				.isEqualTo(Runtime.getRuntime().availableProcessors()));
+	}
+
+	@Test
+	void doesNotCustomizeTomcatOutsideAWorker() {
+		this.contextRunner.withPropertyValues("forker.enabled=true")
+			.run((context) -> assertThat(context).doesNotHaveBean(ForkerTomcatWebServerFactoryCustomizer.class));
+	}
+
+	@Test
+	void makesTomcatServeTheMastersPortInAWorker() throws Exception {
+		try (SocketChannel channel = SocketChannel.open()) {
+			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			this.contextRunner.withPropertyValues("forker.enabled=true")
+				.withBean(WorkerAgent.class, () -> agent)
+				.run((context) -> {
+					assertThat(context).hasSingleBean(ForkerTomcatWebServerFactoryCustomizer.class);
+					TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(8080);
+					context.getBean(ForkerTomcatWebServerFactoryCustomizer.class).customize(factory);
+					assertThat(factory.getProtocol()).isEqualTo(ForkerHttp11NioProtocol.class.getName());
+					assertThat(factory.getPort()).isEqualTo(18080);
+				});
+		}
+	}
+
+	@Test
+	void backsOffFromTomcatWithoutTomcat() throws Exception {
+		try (SocketChannel channel = SocketChannel.open()) {
+			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			this.contextRunner.withPropertyValues("forker.enabled=true")
+				.withBean(WorkerAgent.class, () -> agent)
+				.withClassLoader(new FilteredClassLoader(Http11NioProtocol.class, TomcatWebServerFactory.class))
+				.run((context) -> assertThat(context).doesNotHaveBean(ForkerTomcatWebServerFactoryCustomizer.class));
+		}
+	}
+
+	@Test
+	void backsOffFromAUserDefinedTomcatCustomizer() throws Exception {
+		try (SocketChannel channel = SocketChannel.open()) {
+			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			this.contextRunner.withPropertyValues("forker.enabled=true")
+				.withBean(WorkerAgent.class, () -> agent)
+				.withUserConfiguration(CustomTomcatCustomizerConfiguration.class)
+				.run((context) -> assertThat(context).getBean(ForkerTomcatWebServerFactoryCustomizer.class)
+					.isSameAs(context.getBean("customForkerCustomizer")));
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class CustomTomcatCustomizerConfiguration {
+
+		@Bean
+		ForkerTomcatWebServerFactoryCustomizer customForkerCustomizer() {
+			return new ForkerTomcatWebServerFactoryCustomizer(WORKER);
+		}
+
+	}
+
+}

@@ -1,0 +1,51 @@
+package dev.forker.boot.diagnostics;
+
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for forker's failure analyzers.
+ */
+class FailureAnalyzersTests {
+
+	@Test
+	void invalidPropertyNamesPropertyValueAndFix() {
+		FailureAnalysis analysis = new InvalidForkerPropertyFailureAnalyzer()
+			.analyze(new IllegalStateException(new InvalidForkerPropertyException("forker.workers", 0,
+					"a master needs at least one worker", "Set forker.workers to a number from 1 to 32.")));
+		assertThat(analysis.getDescription())
+			.isEqualTo("forker cannot start: forker.workers=0 is invalid: a master needs at least one worker.");
+		assertThat(analysis.getAction()).isEqualTo("Set forker.workers to a number from 1 to 32.");
+	}
+
+	@Test
+	void portInUseNamesThePortAndTheFix() {
+		FailureAnalysis analysis = new ForkerPortInUseFailureAnalyzer().analyze(new ForkerPortInUseException(
+				new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), new BindException("in use")));
+		assertThat(analysis.getDescription()).isEqualTo(
+				"forker cannot start: Port 8080 on 127.0.0.1 is already in use (server.port=8080), so no worker was started.");
+		assertThat(analysis.getAction()).contains("ss -ltnp 'sport = :8080'", "set server.port to a free port");
+	}
+
+	@Test
+	void portInUseOnAllAddresses() {
+		assertThat(new ForkerPortInUseException(new InetSocketAddress(9090), new BindException()))
+			.hasMessage("Port 9090 on all addresses is already in use");
+	}
+
+	@Test
+	void unsupportedPlatformSaysWhereToRun() {
+		FailureAnalysis analysis = new ForkerUnsupportedPlatformFailureAnalyzer()
+			.analyze(new ForkerUnsupportedPlatformException("no SO_REUSEPORT here"));
+		assertThat(analysis.getDescription()).isEqualTo("forker cannot start: no SO_REUSEPORT here.");
+		assertThat(analysis.getAction()).contains("Linux or macOS", "forker.enabled=false");
+	}
+
+}
