@@ -38,6 +38,13 @@ public class ForkerProperties {
 	 */
 	private Duration shutdownTimeout = Duration.ofSeconds(40);
 
+	/**
+	 * Length of the accept queue of the listening socket the master opens in shared mode
+	 * (capped by the kernel, net.core.somaxconn on Linux). In reuseport mode each
+	 * worker's web server sets its own, for example server.tomcat.accept-count.
+	 */
+	private int backlog = 1024;
+
 	private final Worker worker = new Worker();
 
 	private final Restart restart = new Restart();
@@ -72,6 +79,14 @@ public class ForkerProperties {
 
 	public void setShutdownTimeout(Duration shutdownTimeout) {
 		this.shutdownTimeout = shutdownTimeout;
+	}
+
+	public int getBacklog() {
+		return this.backlog;
+	}
+
+	public void setBacklog(int backlog) {
+		this.backlog = backlog;
 	}
 
 	public Worker getWorker() {

@@ -1,6 +1,9 @@
 package dev.forker.boot.autoconfigure;
 
 import org.apache.coyote.http11.Http11NioProtocol;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.beans.factory.ObjectProvider;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -8,11 +11,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.ReactorResourceFactory;
 
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
 import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
 import dev.forker.boot.worker.WorkerAgent;
 
@@ -40,6 +46,21 @@ public final class ForkerAutoConfiguration {
 		@ConditionalOnMissingBean
 		ForkerTomcatWebServerFactoryCustomizer forkerTomcatWebServerFactoryCustomizer(WorkerAgent workerAgent) {
 			return new ForkerTomcatWebServerFactoryCustomizer(workerAgent.getEnvironment());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ NettyReactiveWebServerFactory.class, HttpServer.class })
+	@ConditionalOnBean(WorkerAgent.class)
+	static class NettyWorkerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ForkerNettyWebServerFactoryCustomizer forkerNettyWebServerFactoryCustomizer(WorkerAgent workerAgent,
+				ObjectProvider<ReactorResourceFactory> resourceFactory) {
+			return new ForkerNettyWebServerFactoryCustomizer(workerAgent.getEnvironment(),
+					resourceFactory.getIfAvailable(ReactorResourceFactory::new));
 		}
 
 	}

@@ -27,6 +27,11 @@ final class ForkerPropertiesValidator {
 	void validate(ForkerProperties properties) {
 		validateWorkers(properties.getWorkers());
 		requirePositive("forker.shutdown-timeout", properties.getShutdownTimeout());
+		if (properties.getBacklog() < 1) {
+			throw new InvalidForkerPropertyException("forker.backlog", properties.getBacklog(),
+					"the accept queue needs room for at least one connection",
+					"Set forker.backlog to a positive number such as 1024, or remove it to use the default.");
+		}
 		ForkerProperties.Restart restart = properties.getRestart();
 		requirePositive("forker.restart.initial-backoff", restart.getInitialBackoff());
 		requirePositive("forker.restart.max-backoff", restart.getMaxBackoff());

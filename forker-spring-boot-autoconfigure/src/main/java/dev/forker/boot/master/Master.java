@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
@@ -91,7 +92,7 @@ public final class Master implements ControlServer.Handler {
 			MasterSignals.install((name) -> post(() -> onStopSignal(name)), "TERM", "INT");
 			int workers = this.properties.determineWorkers();
 			logger.info("forker master (pid " + this.masterPid + ") starting " + workers + " workers on port "
-					+ this.launch.port() + " (" + this.launch.socketMode().name().toLowerCase() + ")");
+					+ this.launch.port() + " (" + this.properties.getMode().name().toLowerCase(Locale.ROOT) + " mode)");
 			for (int id = 1; id <= workers; id++) {
 				WorkerSlot slot = new WorkerSlot(id);
 				this.slots.put(id, slot);
@@ -209,9 +210,13 @@ public final class Master implements ControlServer.Handler {
 			logger.info("Received SIG" + name + ": stopping " + this.processes.size() + " workers gracefully");
 			beginStop("SIG" + name);
 		}
-		else if (!this.killed) {
-			logger.warn("Received SIG" + name + " again: killing " + this.processes.size() + " workers now");
+		else if ("INT".equals(name) && !this.killed) {
+			logger.warn("Received SIGINT again: killing " + this.processes.size() + " workers now");
 			killAll();
+		}
+		else {
+			logger.info("Received SIG" + name + " while stopping: still waiting for " + this.processes.size()
+					+ " workers (SIGINT kills them now)");
 		}
 	}
 
@@ -352,6 +357,16 @@ public final class Master implements ControlServer.Handler {
 		if (process != null && process.link() == connection) {
 			process.link(null);
 		}
+	}
+
+	/**
+	 * Creates a master for a launch.
+	 */
+	@FunctionalInterface
+	interface Factory {
+
+		Master create(WorkerLaunch launch);
+
 	}
 
 	private ControlServer control() {

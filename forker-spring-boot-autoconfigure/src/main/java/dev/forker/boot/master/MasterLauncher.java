@@ -46,9 +46,24 @@ public final class MasterLauncher {
 		List<String> command = JavaCommandLine.current()
 			.withoutDebugger()
 			.toCommand(List.of(), properties.getWorker().getJvmArgs());
-		try (PortReservation reservation = PortReservation.reserve(address, port)) {
-			WorkerLaunch launch = new WorkerLaunch(command, reservation.port(), WorkerSocketMode.REUSEPORT, null);
-			return new Master(properties, launch, posix).run();
+		Master.Factory master = (launch) -> new Master(properties, launch, posix);
+		try {
+			return switch (properties.getMode()) {
+				case REUSEPORT -> {
+					try (PortReservation reservation = PortReservation.reserve(address, port)) {
+						yield master
+							.create(new WorkerLaunch(command, reservation.port(), WorkerSocketMode.REUSEPORT, null))
+							.run();
+					}
+				}
+				case SHARED -> {
+					try (SharedListenSocket socket = SharedListenSocket.open(address, port, properties.getBacklog())) {
+						yield master
+							.create(new WorkerLaunch(command, socket.port(), WorkerSocketMode.INHERITED, socket.fd()))
+							.run();
+					}
+				}
+			};
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("forker master failed", ex);

@@ -12,13 +12,14 @@ import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.worker.WorkerEnvironment;
 import dev.forker.boot.worker.WorkerListenSocket;
+import dev.forker.boot.worker.WorkerSocketMode;
 
 /**
  * A {@link NioEndpoint} for forker workers. It opens its listening socket with
- * {@link WorkerListenSocket} (bound with {@code SO_REUSEPORT}) and accepts with a
- * {@link ForkerAcceptor}, which stops accepting without the self-connection Tomcat
- * normally uses to wake its acceptor: with a shared port that connection could reach a
- * sibling worker.
+ * {@link WorkerListenSocket} (bound with {@code SO_REUSEPORT}, or inherited from the
+ * master in shared mode) and accepts with a {@link ForkerAcceptor}, which stops accepting
+ * without the self-connection Tomcat normally uses to wake its acceptor: with a shared
+ * port that connection could reach a sibling worker.
  *
  * @since 0.1.0
  */
@@ -45,6 +46,8 @@ public class ForkerNioEndpoint extends NioEndpoint {
 			super.initServerSocket();
 			return;
 		}
+		// Tomcat never closes an inherited channel
+		setUseInheritedChannel(worker.socketMode() == WorkerSocketMode.INHERITED);
 		ServerSocketChannel channel = WorkerListenSocket.open(worker, getAddress(), getAcceptCount(),
 				(unbound) -> this.socketProperties.setProperties(unbound.socket()));
 		SERVER_SOCK.set(this, channel);

@@ -10,6 +10,12 @@ public enum WorkerSocketMode {
 	/**
 	 * The worker binds its own socket to the server port with {@code SO_REUSEPORT}.
 	 */
-	REUSEPORT
+	REUSEPORT,
+
+	/**
+	 * The worker accepts from the master's listening socket, inherited as its standard
+	 * input (file descriptor 0), and never binds.
+	 */
+	INHERITED
 
 }

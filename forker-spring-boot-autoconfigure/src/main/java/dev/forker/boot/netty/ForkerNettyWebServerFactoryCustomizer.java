@@ -1,0 +1,45 @@
+package dev.forker.boot.netty;
+
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.core.Ordered;
+import org.springframework.http.client.ReactorResourceFactory;
+
+import dev.forker.boot.worker.WorkerEnvironment;
+
+/**
+ * Makes a worker's Reactor Netty server serve the master's port: bound with
+ * {@code SO_REUSEPORT}, or on the socket inherited from the master. It runs after Spring
+ * Boot's own customizers, so that the port the master chose wins.
+ *
+ * @since 0.1.0
+ */
+public class ForkerNettyWebServerFactoryCustomizer
+		implements WebServerFactoryCustomizer<NettyReactiveWebServerFactory>, Ordered {
+
+	private final WorkerEnvironment worker;
+
+	private final ReactorResourceFactory resourceFactory;
+
+	/**
+	 * Create a new instance.
+	 * @param worker the worker environment
+	 * @param resourceFactory the application's Reactor resources
+	 */
+	public ForkerNettyWebServerFactoryCustomizer(WorkerEnvironment worker, ReactorResourceFactory resourceFactory) {
+		this.worker = worker;
+		this.resourceFactory = resourceFactory;
+	}
+
+	@Override
+	public void customize(NettyReactiveWebServerFactory factory) {
+		factory.setPort(this.worker.port());
+		factory.setResourceFactory(new WorkerReactorResourceFactory(this.resourceFactory, this.worker));
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+}

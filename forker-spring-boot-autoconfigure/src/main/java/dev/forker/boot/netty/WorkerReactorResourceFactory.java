@@ -1,0 +1,32 @@
+package dev.forker.boot.netty;
+
+import reactor.netty.resources.LoopResources;
+
+import org.springframework.http.client.ReactorResourceFactory;
+
+import dev.forker.boot.worker.WorkerEnvironment;
+
+/**
+ * Hands a worker's Netty web server the application's Reactor resources, with the TCP
+ * server channel set up for forker. It is not a bean: the application's
+ * {@link ReactorResourceFactory} keeps managing the resources' lifecycle.
+ *
+ * @since 0.1.0
+ */
+final class WorkerReactorResourceFactory extends ReactorResourceFactory {
+
+	private final ReactorResourceFactory delegate;
+
+	private final WorkerEnvironment worker;
+
+	WorkerReactorResourceFactory(ReactorResourceFactory delegate, WorkerEnvironment worker) {
+		this.delegate = delegate;
+		this.worker = worker;
+	}
+
+	@Override
+	public LoopResources getLoopResources() {
+		return new WorkerLoopResources(this.delegate.getLoopResources(), this.worker);
+	}
+
+}
