@@ -191,12 +191,15 @@ final class ForkerProcess implements AutoCloseable {
 	 * @return the answers, by pid
 	 */
 	Map<Long, WorkerAnswer> awaitDistinctWorkers(int count, Duration timeout) {
+		return awaitDistinctWorkers(HttpProbe.Target.http(this.port), count, timeout);
+	}
+
+	Map<Long, WorkerAnswer> awaitDistinctWorkers(HttpProbe.Target target, int count, Duration timeout) {
 		Map<Long, WorkerAnswer> seen = new HashMap<>();
 		await().atMost(timeout).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
-			Optional<WorkerAnswer> answer = HttpProbe.worker(this.port);
+			Optional<WorkerAnswer> answer = HttpProbe.worker(target);
 			answer.ifPresent((a) -> seen.put(a.pid(), a));
-			assertThat(seen).as("distinct workers answering on port " + this.port + tail())
-				.hasSizeGreaterThanOrEqualTo(count);
+			assertThat(seen).as("distinct workers answering on " + target + tail()).hasSizeGreaterThanOrEqualTo(count);
 		});
 		return seen;
 	}

@@ -7,9 +7,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A minimal HTTP/1.1 client that opens a new connection for every request, so that every
@@ -21,24 +28,33 @@ final class HttpProbe {
 
 	private static final int TIMEOUT_MILLIS = 5000;
 
+	private static final SSLContext TRUST_ALL = trustAll();
+
 	private HttpProbe() {
 	}
 
-	static Response get(InetAddress address, int port, String path) throws IOException {
+	static Response get(Target target, String path) throws IOException {
 		try (Socket socket = new Socket()) {
-			socket.connect(new InetSocketAddress(address, port), TIMEOUT_MILLIS);
+			socket.connect(new InetSocketAddress(target.address(), target.port()), TIMEOUT_MILLIS);
 			socket.setSoTimeout(TIMEOUT_MILLIS);
-			return exchange(socket, "localhost", path);
+			if (!target.tls()) {
+				return exchange(socket, path);
+			}
+			try (SSLSocket tls = (SSLSocket) TRUST_ALL.getSocketFactory()
+				.createSocket(socket, "localhost", target.port(), true)) {
+				tls.startHandshake();
+				return exchange(tls, path);
+			}
 		}
 	}
 
 	static Response get(int port, String path) throws IOException {
-		return get(InetAddress.getLoopbackAddress(), port, path);
+		return get(Target.http(port), path);
 	}
 
-	static Response exchange(Socket socket, String host, String path) throws IOException {
+	private static Response exchange(Socket socket, String path) throws IOException {
 		OutputStream out = socket.getOutputStream();
-		out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+		out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 			.getBytes(StandardCharsets.US_ASCII));
 		out.flush();
 		InputStream in = socket.getInputStream();
@@ -53,16 +69,20 @@ final class HttpProbe {
 
 	/**
 	 * Ask {@code /worker} which worker answers, if one does.
-	 * @param port the port
+	 * @param target where to ask
 	 * @return the answer, or empty when the request failed
 	 */
-	static Optional<WorkerAnswer> worker(int port) {
+	static Optional<WorkerAnswer> worker(Target target) {
 		try {
-			return parseWorker(get(port, "/worker"));
+			return parseWorker(get(target, "/worker"));
 		}
 		catch (IOException ex) {
 			return Optional.empty();
 		}
+	}
+
+	static Optional<WorkerAnswer> worker(int port) {
+		return worker(Target.http(port));
 	}
 
 	static Optional<WorkerAnswer> parseWorker(Response response) {
@@ -75,7 +95,53 @@ final class HttpProbe {
 				: Optional.empty();
 	}
 
+	private static SSLContext trustAll() {
+		try {
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(null, new TrustManager[] { new X509TrustManager() {
+
+				@Override
+				public void checkClientTrusted(X509Certificate[] chain, String authType) {
+				}
+
+				@Override
+				public void checkServerTrusted(X509Certificate[] chain, String authType) {
+				}
+
+				@Override
+				public X509Certificate[] getAcceptedIssuers() {
+					return new X509Certificate[0];
+				}
+
+			} }, null);
+			return context;
+		}
+		catch (GeneralSecurityException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	record Response(int status, String body) {
+	}
+
+	/**
+	 * Where to send requests.
+	 *
+	 * @param tls whether to speak HTTPS
+	 * @param address the address to connect to
+	 * @param port the port
+	 */
+	record Target(boolean tls, InetAddress address, int port) {
+
+		static Target http(int port) {
+			return new Target(false, InetAddress.getLoopbackAddress(), port);
+		}
+
+		@Override
+		public String toString() {
+			return (this.tls ? "https://" : "http://") + this.address.getHostAddress() + ":" + this.port;
+		}
+
 	}
 
 }

@@ -1,0 +1,45 @@
+package dev.forker.it;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * IPv4, IPv6 and the wildcard address work in both modes, on both web servers.
+ */
+class AddressFamiliesIT {
+
+	@ParameterizedTest(name = "{0} mode on {1} ({2})")
+	@CsvSource({ "reuseport, 127.0.0.1, sample-webmvc", "reuseport, ::1, sample-webflux", "reuseport, *, sample-webmvc",
+			"shared, 127.0.0.1, sample-webflux", "shared, ::1, sample-webmvc", "shared, *, sample-webflux" })
+	void workersServeTheConfiguredAddress(String mode, String address, String sample) throws Exception {
+		ForkerProcess.Builder builder = ForkerProcess.jar(ForkerProcess.sampleJar(sample))
+			.name(sample + "-" + mode + "-" + address.replace(':', '_').replace("*", "any"))
+			.args("--forker.workers=2", "--forker.mode=" + mode);
+		if (!address.equals("*")) {
+			builder.args("--server.address=" + address);
+		}
+		try (ForkerProcess forker = builder.start()) {
+			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(90));
+			String[] reachable = address.equals("*") ? new String[] { "127.0.0.1", "::1" } : new String[] { address };
+			for (String host : reachable) {
+				HttpProbe.Target target = new HttpProbe.Target(false, InetAddress.getByName(host), forker.port());
+				Map<Long, WorkerAnswer> answers = forker.awaitDistinctWorkers(target, 2, Duration.ofSeconds(30));
+				assertThat(answers.values()).extracting(WorkerAnswer::worker).containsExactlyInAnyOrder(1, 2);
+			}
+			if (address.equals("127.0.0.1")) {
+				assertThat(HttpProbe.worker(new HttpProbe.Target(false, InetAddress.getByName("::1"), forker.port())))
+					.as("not served on ::1")
+					.isEmpty();
+			}
+			forker.signal("TERM");
+			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
+		}
+	}
+
+}
