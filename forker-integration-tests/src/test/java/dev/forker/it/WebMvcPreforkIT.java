@@ -1,5 +1,6 @@
 package dev.forker.it;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -17,8 +18,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The Spring MVC sample jar in prefork mode with two workers, sharing one started master
- * across the tests of its life: serving, losing a worker, and stopping.
+ * The Spring MVC sample jar in prefork mode (default settings) with two workers, sharing
+ * one started master across the tests of its life: serving, losing a worker, and
+ * stopping.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -29,7 +31,7 @@ class WebMvcPreforkIT {
 	@BeforeAll
 	void startSample() throws Exception {
 		this.forker = ForkerProcess.jar(ForkerProcess.sampleJar("sample-webmvc"))
-			.name("webmvc-reuseport")
+			.name("webmvc-default")
 			.args("--forker.workers=2", "--forker.restart.initial-backoff=200ms")
 			.start();
 		this.forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(90));
@@ -47,6 +49,8 @@ class WebMvcPreforkIT {
 	void twoDistinctWorkerPidsAnswerOnOnePort() {
 		Map<Long, WorkerAnswer> answers = this.forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
 		assertThat(answers).hasSize(2);
+		assertThat(this.forker.output())
+			.contains("starting 2 workers on port " + this.forker.port() + " (shared mode)");
 		assertThat(answers.values()).extracting(WorkerAnswer::worker).containsExactlyInAnyOrder(1, 2);
 		for (long pid : answers.keySet()) {
 			assertThat(ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
@@ -90,6 +94,8 @@ class WebMvcPreforkIT {
 		ForkerProcess.signal(victim, "KILL");
 		this.forker.awaitOutput("Worker 1 (pid " + victim + ") exited unexpectedly with signal 9 (SIGKILL)",
 				Duration.ofSeconds(10));
+		assertThat(Path.of("/proc", Long.toString(victim))).as("the killed worker is reaped, not a zombie")
+			.doesNotExist();
 		// While worker 1 restarts, every request is served, by the survivor
 		int served = 0;
 		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

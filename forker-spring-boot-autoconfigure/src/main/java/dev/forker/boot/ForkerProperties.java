@@ -28,9 +28,11 @@ public class ForkerProperties {
 	private @Nullable Integer workers;
 
 	/**
-	 * How the workers share the server port.
+	 * How the workers share the server port: one listening socket that the master opens
+	 * and passes to every worker (shared), or one socket per worker bound with
+	 * SO_REUSEPORT (reuseport).
 	 */
-	private ForkerMode mode = ForkerMode.REUSEPORT;
+	private ForkerMode mode = ForkerMode.SHARED;
 
 	/**
 	 * Time the master waits for its workers to stop gracefully after a stop signal before

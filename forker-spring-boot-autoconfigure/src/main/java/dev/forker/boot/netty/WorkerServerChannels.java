@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.lang.reflect.Constructor;
 
 import io.netty.channel.ChannelOption;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import jnr.posix.POSIXFactory;
@@ -62,6 +63,11 @@ final class WorkerServerChannels {
 			throw new UncheckedIOException(ex);
 		}
 		channel.pipeline().addFirst(AlreadyBoundHandler.NAME, AlreadyBoundHandler.INSTANCE);
+		// One connection per wake-up: workers sharing a socket take turns instead of one
+		// of them draining the queue in a burst
+		if (channel.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator allocator) {
+			allocator.maxMessagesPerRead(1);
+		}
 		return channel;
 	}
 

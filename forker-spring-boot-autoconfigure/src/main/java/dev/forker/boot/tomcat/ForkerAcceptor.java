@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.tomcat.util.net.Acceptor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An acceptor that waits for connections with a selector instead of a blocking
@@ -98,13 +99,12 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 		}
 	}
 
-	private SocketChannel acceptOrWait() throws IOException {
-		SocketChannel socket = this.serverSocket.accept();
-		if (socket == null) {
-			this.selector.select();
-			this.selector.selectedKeys().clear();
-		}
-		return socket;
+	private @Nullable SocketChannel acceptOrWait() throws IOException {
+		// One connection per wake-up: workers sharing a socket take turns instead of one
+		// of them draining the queue in a burst
+		this.selector.select();
+		this.selector.selectedKeys().clear();
+		return this.serverSocket.accept();
 	}
 
 	void wakeup() {

@@ -49,7 +49,7 @@ class ForkerAutoConfigurationTests {
 			.run((context) -> {
 				ForkerProperties properties = context.getBean(ForkerProperties.class);
 				assertThat(properties.getWorkers()).isEqualTo(3);
-				assertThat(properties.getMode()).isEqualTo(ForkerMode.REUSEPORT);
+				assertThat(properties.getMode()).isEqualTo(ForkerMode.SHARED);
 				assertThat(properties.getRestart().getMaxRestarts()).isEqualTo(4);
 				assertThat(properties.getWorker().getJvmArgs()).containsExactly("-Xmx128m", "-XX:+UseSerialGC");
 			});
