@@ -7,9 +7,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.tomcat.util.net.Acceptor;
-import org.jspecify.annotations.Nullable;
 
 /**
  * An acceptor that waits for connections with a selector instead of a blocking
@@ -32,7 +32,11 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 
 	private final CountDownLatch ended = new CountDownLatch(1);
 
+	private final ReentrantLock handOff = new ReentrantLock();
+
 	private volatile boolean stopRequested;
+
+	private volatile boolean accepting = true;
 
 	ForkerAcceptor(ForkerNioEndpoint endpoint, ServerSocketChannel serverSocket) throws IOException {
 		super(endpoint);
@@ -54,18 +58,18 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 		int errorDelay = 0;
 		try {
 			while (!this.stopRequested) {
-				if (this.endpoint.isPaused()) {
+				if (!this.accepting || this.endpoint.isPaused()) {
 					this.state = AcceptorState.PAUSED;
 					Thread.sleep(PAUSE_POLL_MILLIS);
 					continue;
 				}
 				this.state = AcceptorState.RUNNING;
 				this.endpoint.awaitConnectionSlot();
-				SocketChannel socket = null;
+				boolean served = false;
 				try {
-					if (!this.stopRequested && !this.endpoint.isPaused()) {
-						socket = acceptOrWait();
-					}
+					this.selector.select();
+					this.selector.selectedKeys().clear();
+					served = acceptAndServe();
 					errorDelay = 0;
 				}
 				catch (IOException ex) {
@@ -76,11 +80,8 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 					this.endpoint.logAcceptFailure(ex);
 					errorDelay = handleExceptionWithDelay(errorDelay);
 				}
-				if (socket == null) {
+				if (!served) {
 					this.endpoint.releaseConnectionSlot();
-				}
-				else {
-					this.endpoint.serve(socket);
 				}
 			}
 		}
@@ -99,12 +100,44 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 		}
 	}
 
-	private @Nullable SocketChannel acceptOrWait() throws IOException {
-		// One connection per wake-up: workers sharing a socket take turns instead of one
-		// of them draining the queue in a burst
-		this.selector.select();
-		this.selector.selectedKeys().clear();
-		return this.serverSocket.accept();
+	/**
+	 * Accept one connection, if one waits and the endpoint still accepts, and hand it to
+	 * the poller. One connection per wake-up lets workers that share a socket take turns
+	 * instead of one of them draining the queue in a burst.
+	 * @return whether a connection was accepted and handed off
+	 * @throws IOException on an accept failure
+	 */
+	private boolean acceptAndServe() throws IOException {
+		this.handOff.lock();
+		try {
+			if (this.stopRequested || !this.accepting || this.endpoint.isPaused()) {
+				return false;
+			}
+			SocketChannel socket = this.serverSocket.accept();
+			if (socket == null) {
+				return false;
+			}
+			this.endpoint.serve(socket);
+			return true;
+		}
+		finally {
+			this.handOff.unlock();
+		}
+	}
+
+	/**
+	 * Stop accepting connections, and return once a connection being accepted (if any)
+	 * has been handed to the poller.
+	 */
+	void stopAccepting() {
+		this.accepting = false;
+		this.selector.wakeup();
+		this.handOff.lock();
+		this.handOff.unlock();
+	}
+
+	void resumeAccepting() {
+		this.accepting = true;
 	}
 
 	void wakeup() {

@@ -6,8 +6,15 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
+import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
+import org.apache.tomcat.util.net.SocketEvent;
+import org.apache.tomcat.util.net.SocketWrapperBase;
+import org.apache.tomcat.util.threads.ThreadPoolExecutor;
 import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.worker.WorkerEnvironment;
@@ -36,6 +43,10 @@ public class ForkerNioEndpoint extends NioEndpoint {
 			throw new ExceptionInInitializerError(ex);
 		}
 	}
+
+	private static final Duration DISPATCH_DRAIN_TIMEOUT = Duration.ofSeconds(1);
+
+	private final Set<SocketChannel> undispatched = ConcurrentHashMap.newKeySet();
 
 	private volatile @Nullable ForkerAcceptor forkerAcceptor;
 
@@ -94,9 +105,69 @@ public class ForkerNioEndpoint extends NioEndpoint {
 	}
 
 	void serve(SocketChannel socket) {
+		this.undispatched.add(socket);
 		if (!setSocketOptions(socket)) {
+			this.undispatched.remove(socket);
 			closeSocket(socket);
 		}
+	}
+
+	@Override
+	public boolean processSocket(SocketWrapperBase<NioChannel> socketWrapper, SocketEvent event, boolean dispatch) {
+		boolean processed = super.processSocket(socketWrapper, event, dispatch);
+		// Only now, with its processor queued, does a new connection stop counting as
+		// undispatched
+		if (socketWrapper != null && !this.undispatched.isEmpty()) {
+			NioChannel channel = socketWrapper.getSocket();
+			if (channel != null) {
+				this.undispatched.remove(channel.getIOChannel());
+			}
+		}
+		return processed;
+	}
+
+	/**
+	 * Stop accepting, let the connections already accepted reach the application, then
+	 * pause. Tomcat closes a connection unanswered when its first request is processed
+	 * after the pause, and Spring Boot's graceful shutdown only waits for requests that
+	 * are being handled, so without this a connection accepted an instant before the stop
+	 * would be lost.
+	 */
+	@Override
+	public void pause() {
+		ForkerAcceptor acceptor = this.forkerAcceptor;
+		if (isRunning() && !isPaused() && acceptor != null) {
+			acceptor.stopAccepting();
+			awaitAcceptedConnectionsDispatched();
+		}
+		super.pause();
+	}
+
+	@Override
+	public void resume() {
+		super.resume();
+		ForkerAcceptor acceptor = this.forkerAcceptor;
+		if (acceptor != null && isRunning()) {
+			acceptor.resumeAccepting();
+		}
+	}
+
+	private void awaitAcceptedConnectionsDispatched() {
+		long deadline = System.nanoTime() + DISPATCH_DRAIN_TIMEOUT.toNanos();
+		while ((!this.undispatched.isEmpty() || !executorIdle()) && System.nanoTime() - deadline < 0) {
+			try {
+				Thread.sleep(2);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	private boolean executorIdle() {
+		return !(getExecutor() instanceof ThreadPoolExecutor executor)
+				|| (executor.getActiveCount() == 0 && executor.getQueue().isEmpty());
 	}
 
 	void logAcceptFailure(Throwable failure) {
