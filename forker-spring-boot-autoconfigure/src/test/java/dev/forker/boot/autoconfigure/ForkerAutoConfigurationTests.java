@@ -5,8 +5,10 @@ import java.nio.file.Path;
 
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.junit.jupiter.api.Test;
+import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
@@ -16,6 +18,7 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.forker.boot.ForkerMode;
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
 import dev.forker.boot.tomcat.ForkerHttp11NioProtocol;
 import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
 import dev.forker.boot.worker.WorkerAgent;
@@ -104,6 +107,35 @@ class ForkerAutoConfigurationTests {
 				.withUserConfiguration(CustomTomcatCustomizerConfiguration.class)
 				.run((context) -> assertThat(context).getBean(ForkerTomcatWebServerFactoryCustomizer.class)
 					.isSameAs(context.getBean("customForkerCustomizer")));
+		}
+	}
+
+	@Test
+	void makesNettyServeTheMastersPortInAWorker() throws Exception {
+		try (SocketChannel channel = SocketChannel.open()) {
+			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			this.contextRunner.withPropertyValues("forker.enabled=true")
+				.withBean(WorkerAgent.class, () -> agent)
+				.run((context) -> {
+					assertThat(context).hasSingleBean(ForkerNettyWebServerFactoryCustomizer.class);
+					NettyReactiveWebServerFactory factory = new NettyReactiveWebServerFactory(8080);
+					context.getBean(ForkerNettyWebServerFactoryCustomizer.class).customize(factory);
+					assertThat(factory.getPort()).isEqualTo(18080);
+				});
+		}
+	}
+
+	@Test
+	void backsOffFromNettyWithoutReactorNetty() throws Exception {
+		try (SocketChannel channel = SocketChannel.open()) {
+			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			this.contextRunner.withPropertyValues("forker.enabled=true")
+				.withBean(WorkerAgent.class, () -> agent)
+				.withClassLoader(new FilteredClassLoader(HttpServer.class))
+				.run((context) -> {
+					assertThat(context).doesNotHaveBean(ForkerNettyWebServerFactoryCustomizer.class);
+					assertThat(context).hasSingleBean(ForkerTomcatWebServerFactoryCustomizer.class);
+				});
 		}
 	}
 
