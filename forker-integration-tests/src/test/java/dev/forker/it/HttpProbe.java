@@ -52,11 +52,30 @@ final class HttpProbe {
 		return get(Target.http(port), path);
 	}
 
+	static Response post(int port, String path, String json) throws IOException {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), TIMEOUT_MILLIS);
+			socket.setSoTimeout(TIMEOUT_MILLIS);
+			byte[] body = json.getBytes(StandardCharsets.UTF_8);
+			OutputStream out = socket.getOutputStream();
+			out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+					+ "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+				.getBytes(StandardCharsets.US_ASCII));
+			out.write(body);
+			out.flush();
+			return read(socket);
+		}
+	}
+
 	private static Response exchange(Socket socket, String path) throws IOException {
 		OutputStream out = socket.getOutputStream();
 		out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 			.getBytes(StandardCharsets.US_ASCII));
 		out.flush();
+		return read(socket);
+	}
+
+	private static Response read(Socket socket) throws IOException {
 		InputStream in = socket.getInputStream();
 		String raw = new String(in.readAllBytes(), StandardCharsets.UTF_8);
 		int headerEnd = raw.indexOf("\r\n\r\n");
@@ -64,7 +83,27 @@ final class HttpProbe {
 			throw new IOException("Not an HTTP response: '" + raw + "'");
 		}
 		int status = Integer.parseInt(raw.substring(9, 12));
-		return new Response(status, raw.substring(headerEnd + 4));
+		String headers = raw.substring(0, headerEnd).toLowerCase(java.util.Locale.ROOT);
+		String body = raw.substring(headerEnd + 4);
+		return new Response(status, headers.contains("transfer-encoding: chunked") ? dechunk(body) : body);
+	}
+
+	private static String dechunk(String chunked) {
+		StringBuilder body = new StringBuilder();
+		int position = 0;
+		while (position < chunked.length()) {
+			int lineEnd = chunked.indexOf("\r\n", position);
+			if (lineEnd < 0) {
+				break;
+			}
+			int size = Integer.parseInt(chunked.substring(position, lineEnd).split(";")[0].trim(), 16);
+			if (size == 0) {
+				break;
+			}
+			body.append(chunked, lineEnd + 2, lineEnd + 2 + size);
+			position = lineEnd + 2 + size + 2;
+		}
+		return body.toString();
 	}
 
 	/**

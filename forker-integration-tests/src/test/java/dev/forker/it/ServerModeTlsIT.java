@@ -110,10 +110,14 @@ class ServerModeTlsIT {
 
 		@Test
 		@Order(1)
-		void distinctWorkersAnswerOverHttpsOnOnePort() {
+		void distinctWorkersAnswerOverHttpsOnOnePort() throws IOException {
 			Map<Long, WorkerAnswer> answers = this.forker.awaitDistinctWorkers(this.https, 2, Duration.ofSeconds(30));
 			assertThat(answers.values()).extracting(WorkerAnswer::worker).containsExactlyInAnyOrder(1, 2);
 			assertThat(this.forker.output()).contains("(" + this.mode + " mode)").contains("(https)");
+			HttpProbe.Response status = HttpProbe.get(this.https, "/actuator/forker");
+			assertThat(status.status()).isEqualTo(200);
+			assertThat(Json.parse(status.body()).at("/master/mode").asString()).isEqualTo(this.mode);
+			assertThat(Json.parse(status.body()).get("workers")).hasSize(2);
 		}
 
 		@Test

@@ -82,6 +82,22 @@ class WebMvcPreforkIT {
 
 	@Test
 	@Order(4)
+	void actuatorShowsWorkersButRefusesWriteOperationsByDefault() throws Exception {
+		HttpProbe.Response status = HttpProbe.get(this.forker.port(), "/actuator/forker");
+		assertThat(status.status()).isEqualTo(200);
+		assertThat(Json.parse(status.body()).at("/master/configuredWorkers").asInt()).isEqualTo(2);
+		HttpProbe.Response scale = HttpProbe.post(this.forker.port(), "/actuator/forker/scale", "{\"workers\":3}");
+		assertThat(scale.status()).as(scale.body()).isBetween(400, 499);
+		HttpProbe.Response restart = HttpProbe.post(this.forker.port(), "/actuator/forker/rolling-restart", "{}");
+		assertThat(restart.status()).as(restart.body()).isBetween(400, 499);
+		assertThat(this.forker.output()).doesNotContain("Scaling from", "Rolling restart of");
+		assertThat(Json.parse(HttpProbe.get(this.forker.port(), "/actuator/forker").body())
+			.at("/master/configuredWorkers")
+			.asInt()).isEqualTo(2);
+	}
+
+	@Test
+	@Order(5)
 	void killedWorkerIsReplacedWhileTheOtherKeepsServing() throws Exception {
 		Map<Long, WorkerAnswer> before = this.forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
 		long victim = before.entrySet()
@@ -117,7 +133,7 @@ class WebMvcPreforkIT {
 	}
 
 	@Test
-	@Order(5)
+	@Order(6)
 	void sigtermStopsEveryWorkerAndExitsZero() throws Exception {
 		Set<Long> workers = this.forker.startedPids();
 		this.forker.signal("TERM");

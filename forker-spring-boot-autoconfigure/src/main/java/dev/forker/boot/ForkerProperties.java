@@ -51,6 +51,8 @@ public class ForkerProperties {
 
 	private final Restart restart = new Restart();
 
+	private final Health health = new Health();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -99,6 +101,10 @@ public class ForkerProperties {
 		return this.restart;
 	}
 
+	public Health getHealth() {
+		return this.health;
+	}
+
 	/**
 	 * Return the number of workers to start: the configured number or, when none is
 	 * configured, the number of available processors.
@@ -118,12 +124,82 @@ public class ForkerProperties {
 		 */
 		private List<String> jvmArgs = new ArrayList<>();
 
+		/**
+		 * Time a worker has to report that it is ready, from its start. A worker that
+		 * takes longer counts as a failed start. Not a request timeout.
+		 */
+		private Duration startupTimeout = Duration.ofMinutes(2);
+
+		/**
+		 * Interval at which a worker reports to its master that it is alive.
+		 */
+		private Duration heartbeatInterval = Duration.ofSeconds(2);
+
+		/**
+		 * Time without a heartbeat after which the master takes a ready worker as hung:
+		 * it asks for a thread dump (SIGQUIT), kills the worker and starts a new one. Not
+		 * a request timeout: a worker busy with slow requests still sends heartbeats.
+		 */
+		private Duration heartbeatTimeout = Duration.ofSeconds(30);
+
+		/**
+		 * Number of requests after which a worker is replaced through a rolling restart,
+		 * as gunicorn's max_requests does against slow leaks. 0 never replaces workers.
+		 */
+		private long maxRequests;
+
+		/**
+		 * Largest random number of requests added to max-requests for each worker, so
+		 * that workers are not all replaced at once.
+		 */
+		private long maxRequestsJitter;
+
 		public List<String> getJvmArgs() {
 			return this.jvmArgs;
 		}
 
 		public void setJvmArgs(List<String> jvmArgs) {
 			this.jvmArgs = jvmArgs;
+		}
+
+		public Duration getStartupTimeout() {
+			return this.startupTimeout;
+		}
+
+		public void setStartupTimeout(Duration startupTimeout) {
+			this.startupTimeout = startupTimeout;
+		}
+
+		public Duration getHeartbeatInterval() {
+			return this.heartbeatInterval;
+		}
+
+		public void setHeartbeatInterval(Duration heartbeatInterval) {
+			this.heartbeatInterval = heartbeatInterval;
+		}
+
+		public Duration getHeartbeatTimeout() {
+			return this.heartbeatTimeout;
+		}
+
+		public void setHeartbeatTimeout(Duration heartbeatTimeout) {
+			this.heartbeatTimeout = heartbeatTimeout;
+		}
+
+		public long getMaxRequests() {
+			return this.maxRequests;
+		}
+
+		public void setMaxRequests(long maxRequests) {
+			this.maxRequests = maxRequests;
+		}
+
+		public long getMaxRequestsJitter() {
+			return this.maxRequestsJitter;
+		}
+
+		public void setMaxRequestsJitter(long maxRequestsJitter) {
+			this.maxRequestsJitter = maxRequestsJitter;
 		}
 
 	}
@@ -186,6 +262,26 @@ public class ForkerProperties {
 
 		public void setWindow(Duration window) {
 			this.window = window;
+		}
+
+	}
+
+	/**
+	 * The forker health component.
+	 */
+	public static class Health {
+
+		/**
+		 * Minimum number of ready workers for the forker health component to be UP.
+		 */
+		private int minReadyWorkers = 1;
+
+		public int getMinReadyWorkers() {
+			return this.minReadyWorkers;
+		}
+
+		public void setMinReadyWorkers(int minReadyWorkers) {
+			this.minReadyWorkers = minReadyWorkers;
 		}
 
 	}

@@ -2,6 +2,7 @@ package dev.forker.boot.control;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A message on the control channel between a master and its workers.
@@ -11,7 +12,13 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({ @JsonSubTypes.Type(value = ControlMessage.Hello.class, name = "hello"),
 		@JsonSubTypes.Type(value = ControlMessage.Ready.class, name = "ready"),
-		@JsonSubTypes.Type(value = ControlMessage.StartupFailed.class, name = "startup-failed") })
+		@JsonSubTypes.Type(value = ControlMessage.StartupFailed.class, name = "startup-failed"),
+		@JsonSubTypes.Type(value = ControlMessage.Heartbeat.class, name = "heartbeat"),
+		@JsonSubTypes.Type(value = ControlMessage.HeartbeatAck.class, name = "heartbeat-ack"),
+		@JsonSubTypes.Type(value = ControlMessage.StatusRequest.class, name = "status-request"),
+		@JsonSubTypes.Type(value = ControlMessage.StatusReply.class, name = "status-reply"),
+		@JsonSubTypes.Type(value = ControlMessage.CommandRequest.class, name = "command-request"),
+		@JsonSubTypes.Type(value = ControlMessage.CommandReply.class, name = "command-reply") })
 public sealed interface ControlMessage {
 
 	/**
@@ -43,6 +50,85 @@ public sealed interface ControlMessage {
 	 * @param reason a one-line description of the failure
 	 */
 	record StartupFailed(String reason) implements ControlMessage {
+
+	}
+
+	/**
+	 * A worker is alive: sent at a fixed interval.
+	 *
+	 * @param health the worker's own health status, such as {@code UP}
+	 * @param requests the number of requests the worker has handled
+	 */
+	record Heartbeat(String health, long requests) implements ControlMessage {
+
+	}
+
+	/**
+	 * The master's answer to a heartbeat: how many workers it wants and how many are
+	 * ready.
+	 *
+	 * @param configuredWorkers the number of workers the master keeps running
+	 * @param readyWorkers the number of workers that are ready
+	 */
+	record HeartbeatAck(int configuredWorkers, int readyWorkers) implements ControlMessage {
+
+	}
+
+	/**
+	 * A worker asks for the master's view of all workers.
+	 *
+	 * @param requestId the id the reply carries
+	 */
+	record StatusRequest(long requestId) implements ControlMessage {
+
+	}
+
+	/**
+	 * The master's view of all workers.
+	 *
+	 * @param requestId the id of the request
+	 * @param status the status
+	 */
+	record StatusReply(long requestId, ForkerStatus status) implements ControlMessage {
+
+	}
+
+	/**
+	 * A worker relays an operator's command to the master.
+	 *
+	 * @param requestId the id the reply carries
+	 * @param command the command
+	 * @param workers the number of workers, for {@link Command#SCALE}
+	 */
+	record CommandRequest(long requestId, Command command, @Nullable Integer workers) implements ControlMessage {
+
+	}
+
+	/**
+	 * The master's answer to a command.
+	 *
+	 * @param requestId the id of the request
+	 * @param accepted whether the master carries the command out
+	 * @param message what the master does, or why it refuses
+	 */
+	record CommandReply(long requestId, boolean accepted, String message) implements ControlMessage {
+
+	}
+
+	/**
+	 * What an operator can ask a master to do.
+	 */
+	enum Command {
+
+		/**
+		 * Replace every worker, one at a time, each after its replacement is ready.
+		 */
+		ROLLING_RESTART,
+
+		/**
+		 * Set the number of workers.
+		 */
+		SCALE
 
 	}
 

@@ -32,6 +32,27 @@ final class ForkerPropertiesValidator {
 					"the accept queue needs room for at least one connection",
 					"Set forker.backlog to a positive number such as 1024, or remove it to use the default.");
 		}
+		ForkerProperties.Worker worker = properties.getWorker();
+		requirePositive("forker.worker.startup-timeout", worker.getStartupTimeout());
+		requirePositive("forker.worker.heartbeat-interval", worker.getHeartbeatInterval());
+		requirePositive("forker.worker.heartbeat-timeout", worker.getHeartbeatTimeout());
+		if (worker.getHeartbeatTimeout().compareTo(worker.getHeartbeatInterval().multipliedBy(2)) < 0) {
+			throw new InvalidForkerPropertyException("forker.worker.heartbeat-timeout",
+					format(worker.getHeartbeatTimeout()),
+					"it must be at least twice forker.worker.heartbeat-interval="
+							+ format(worker.getHeartbeatInterval()) + ", or a healthy worker is taken as hung",
+					"Set forker.worker.heartbeat-timeout to at least "
+							+ format(worker.getHeartbeatInterval().multipliedBy(2))
+							+ ", or lower forker.worker.heartbeat-interval.");
+		}
+		requireNotNegative("forker.worker.max-requests", worker.getMaxRequests());
+		requireNotNegative("forker.worker.max-requests-jitter", worker.getMaxRequestsJitter());
+		int minReady = properties.getHealth().getMinReadyWorkers();
+		if (minReady < 0 || minReady > properties.determineWorkers()) {
+			throw new InvalidForkerPropertyException("forker.health.min-ready-workers", minReady,
+					"it must be between 0 and the number of workers (" + properties.determineWorkers() + ")",
+					"Set forker.health.min-ready-workers to at most forker.workers, or remove it to use 1.");
+		}
 		ForkerProperties.Restart restart = properties.getRestart();
 		requirePositive("forker.restart.initial-backoff", restart.getInitialBackoff());
 		requirePositive("forker.restart.max-backoff", restart.getMaxBackoff());
@@ -68,6 +89,13 @@ final class ForkerPropertiesValidator {
 					"forker.workers", workers, "every worker is a whole JVM, and more than " + maxWorkers()
 							+ " of them would overload this " + this.availableProcessors + "-processor machine",
 					action);
+		}
+	}
+
+	private static void requireNotNegative(String property, long value) {
+		if (value < 0) {
+			throw new InvalidForkerPropertyException(property, value, "it must not be negative",
+					"Set " + property + " to 0 (off) or more.");
 		}
 	}
 

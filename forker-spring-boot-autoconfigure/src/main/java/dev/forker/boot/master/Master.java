@@ -3,7 +3,9 @@ package dev.forker.boot.master;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -21,12 +23,14 @@ import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ControlMessage;
+import dev.forker.boot.control.ControlMessage.Command;
+import dev.forker.boot.control.ForkerStatus;
 import dev.forker.boot.worker.WorkerEnvironment;
-import dev.forker.boot.worker.WorkerSocketMode;
 
 /**
- * The forker master. It starts the workers, reaps them, restarts those that exit
- * unexpectedly, and stops them all on {@code SIGTERM} or {@code SIGINT}.
+ * The forker master. It starts the workers, watches their heartbeats, reaps them,
+ * restarts those that exit unexpectedly, replaces them one at a time on request, changes
+ * their number, and stops them all on {@code SIGTERM} or {@code SIGINT}.
  * <p>
  * All of its state lives on one thread, the one that calls {@link #run()}: reaper and
  * signal threads only post tasks to it, and the control socket is served by the same
@@ -41,6 +45,8 @@ public final class Master implements ControlServer.Handler {
 
 	private static final long KILL_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
+	private static final long THREAD_DUMP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
 	private final ForkerProperties properties;
 
 	private final WorkerLaunch launch;
@@ -48,6 +54,8 @@ public final class Master implements ControlServer.Handler {
 	private final PosixProcesses posix;
 
 	private final RestartPolicy restartPolicy;
+
+	private final RollingRestart rollingRestart = new RollingRestart();
 
 	private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
 
@@ -61,6 +69,10 @@ public final class Master implements ControlServer.Handler {
 
 	private final long startedNanos = System.nanoTime();
 
+	private final Instant startedAt = Instant.now();
+
+	private final int maxWorkers;
+
 	private @Nullable ControlServer control;
 
 	private boolean allReadyReported;
@@ -73,10 +85,11 @@ public final class Master implements ControlServer.Handler {
 
 	private int exitCode;
 
-	Master(ForkerProperties properties, WorkerLaunch launch, PosixProcesses posix) {
+	Master(ForkerProperties properties, WorkerLaunch launch, PosixProcesses posix, int maxWorkers) {
 		this.properties = properties;
 		this.launch = launch;
 		this.posix = posix;
+		this.maxWorkers = maxWorkers;
 		this.restartPolicy = new RestartPolicy(properties.getRestart());
 	}
 
@@ -90,13 +103,14 @@ public final class Master implements ControlServer.Handler {
 		try (ControlServer control = ControlServer.open(this)) {
 			this.control = control;
 			MasterSignals.install((name) -> post(() -> onStopSignal(name)), "TERM", "INT");
+			MasterSignals.install((name) -> post(() -> onOperatorSignal(name)), "HUP", "TTIN", "TTOU");
 			int workers = this.properties.determineWorkers();
 			logger.info("forker master (pid " + this.masterPid + ") starting " + workers + " workers on port "
-					+ this.launch.port() + " (" + this.properties.getMode().name().toLowerCase(Locale.ROOT) + " mode)");
+					+ this.launch.port() + " (" + mode() + " mode)");
 			for (int id = 1; id <= workers; id++) {
 				WorkerSlot slot = new WorkerSlot(id);
 				this.slots.put(id, slot);
-				if (!start(slot)) {
+				if (start(slot, false) == null) {
 					this.exitCode = 1;
 					beginStop("a worker could not be started");
 					break;
@@ -110,6 +124,10 @@ public final class Master implements ControlServer.Handler {
 			logger.info("forker master (pid " + this.masterPid + ") stopped");
 			return this.exitCode;
 		}
+	}
+
+	private String mode() {
+		return this.properties.getMode().name().toLowerCase(Locale.ROOT);
 	}
 
 	private void post(Runnable task) {
@@ -127,11 +145,13 @@ public final class Master implements ControlServer.Handler {
 		}
 	}
 
-	private boolean start(WorkerSlot slot) {
+	// Starting and stopping processes
+
+	private @Nullable WorkerProcess start(WorkerSlot slot, boolean asReplacement) {
 		slot.cancelRestart();
 		String token = HexFormat.of().formatHex(this.random.generateSeed(16));
 		WorkerEnvironment environment = new WorkerEnvironment(slot.id(), this.masterPid, control().socketPath(), token,
-				this.launch.port(), this.launch.socketMode());
+				this.launch.port(), this.launch.socketMode(), this.properties.getWorker().getHeartbeatInterval());
 		long now = System.nanoTime();
 		long pid;
 		try {
@@ -139,15 +159,52 @@ public final class Master implements ControlServer.Handler {
 		}
 		catch (IOException ex) {
 			logger.error("Could not start worker " + slot.id() + " with " + this.launch.command(), ex);
-			return false;
+			return null;
 		}
-		WorkerProcess process = new WorkerProcess(slot.id(), pid, token, now);
-		slot.process(process);
+		WorkerProcess process = new WorkerProcess(slot.id(), pid, token, now, recycleAfterRequests());
+		if (asReplacement) {
+			slot.replacement(process);
+		}
+		else {
+			slot.current(process);
+		}
 		this.processes.put(pid, process);
 		this.posix.reapWhenDone(pid, (status) -> post(() -> onExit(pid, status)));
-		logger.info("Started " + process);
-		return true;
+		logger.info("Started " + process + (asReplacement ? " to replace " + slot.current() : ""));
+		return process;
 	}
+
+	private long recycleAfterRequests() {
+		ForkerProperties.Worker worker = this.properties.getWorker();
+		if (worker.getMaxRequests() <= 0) {
+			return 0;
+		}
+		long jitter = worker.getMaxRequestsJitter();
+		return worker.getMaxRequests() + ((jitter > 0) ? this.random.nextLong(jitter + 1) : 0);
+	}
+
+	private void retire(WorkerProcess process) {
+		if (!process.retiring()) {
+			process.retire();
+			process.killAt(System.nanoTime() + this.properties.getShutdownTimeout().toNanos());
+			process.killReason(
+					"it did not stop within forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout()));
+			this.posix.signal(process.pid(), Signal.SIGTERM);
+		}
+	}
+
+	private void dumpAndKill(WorkerProcess process, String reason) {
+		logger.warn(
+				capitalize(process.toString()) + " " + reason + ": requesting a thread dump (SIGQUIT) and killing it");
+		process.state(WorkerState.UNRESPONSIVE);
+		process.killReason(reason);
+		process.killAt(System.nanoTime() + THREAD_DUMP_GRACE_NANOS);
+		this.posix.signal(process.pid(), Signal.SIGQUIT);
+		// A stopped (SIGSTOP) JVM writes its thread dump once it runs again
+		this.posix.signal(process.pid(), Signal.SIGCONT);
+	}
+
+	// Exits
 
 	private void onExit(long pid, ExitStatus status) {
 		WorkerProcess process = this.processes.remove(pid);
@@ -159,11 +216,15 @@ public final class Master implements ControlServer.Handler {
 			control().close(link);
 		}
 		WorkerSlot slot = this.slots.get(process.id());
-		if (slot != null && slot.process() == process) {
-			slot.process(null);
+		if (slot != null) {
 			slot.lastExit(status);
 		}
-		if (this.stopping || process.stopping()) {
+		if (process == this.rollingRestart.retiring()) {
+			logger.info("Stopped " + process + ": " + status);
+			this.rollingRestart.stepDone();
+			return;
+		}
+		if (this.stopping || process.retiring()) {
 			logger.info("Stopped " + process + ": " + status);
 			return;
 		}
@@ -173,6 +234,20 @@ public final class Master implements ControlServer.Handler {
 			return;
 		}
 		long now = System.nanoTime();
+		if (slot.replacement() == process) {
+			slot.replacement(null);
+			logger.error("Rolling restart stopped: the replacement of worker " + slot.id() + " failed; "
+					+ slot.current() + " keeps serving");
+			this.rollingRestart.abort();
+			if (!this.restartPolicy.tryRecordRestart(now)) {
+				giveUp(failure);
+			}
+			return;
+		}
+		if (slot.current() != process) {
+			return;
+		}
+		slot.current(null);
 		if (!this.restartPolicy.tryRecordRestart(now)) {
 			giveUp(failure);
 			return;
@@ -185,7 +260,14 @@ public final class Master implements ControlServer.Handler {
 
 	private String describeFailure(WorkerProcess process, ExitStatus status) {
 		StringBuilder failure = new StringBuilder();
-		failure.append(capitalize(process.toString())).append(" exited unexpectedly with ").append(status);
+		failure.append(capitalize(process.toString()));
+		String killReason = process.killReason();
+		if (killReason != null) {
+			failure.append(" was killed by the master (").append(status).append(") because it ").append(killReason);
+		}
+		else {
+			failure.append(" exited unexpectedly with ").append(status);
+		}
 		if (!process.wasReady()) {
 			failure.append(" before it was ready");
 		}
@@ -205,6 +287,8 @@ public final class Master implements ControlServer.Handler {
 		beginStop("forker gave up");
 	}
 
+	// Signals and commands
+
 	private void onStopSignal(String name) {
 		if (!this.stopping) {
 			logger.info("Received SIG" + name + ": stopping " + this.processes.size() + " workers gracefully");
@@ -220,15 +304,78 @@ public final class Master implements ControlServer.Handler {
 		}
 	}
 
+	private void onOperatorSignal(String name) {
+		ControlMessage.CommandReply reply = switch (name) {
+			case "HUP" -> execute(Command.ROLLING_RESTART, null, "SIGHUP");
+			case "TTIN" -> execute(Command.SCALE, this.slots.size() + 1, "SIGTTIN");
+			case "TTOU" -> execute(Command.SCALE, this.slots.size() - 1, "SIGTTOU");
+			default -> new ControlMessage.CommandReply(0, false, "unexpected signal SIG" + name);
+		};
+		if (!reply.accepted()) {
+			logger.warn("Ignored SIG" + name + ": " + reply.message());
+		}
+	}
+
+	private ControlMessage.CommandReply execute(Command command, @Nullable Integer workers, String origin) {
+		if (this.stopping) {
+			return new ControlMessage.CommandReply(0, false, "the master is stopping");
+		}
+		return switch (command) {
+			case ROLLING_RESTART -> rollingRestart(origin);
+			case SCALE -> scale(workers, origin);
+		};
+	}
+
+	private ControlMessage.CommandReply rollingRestart(String origin) {
+		if (!this.rollingRestart.idle()) {
+			return new ControlMessage.CommandReply(0, false,
+					"a rolling restart is in progress: " + this.rollingRestart.describe());
+		}
+		this.rollingRestart.begin(this.slots.keySet(), origin);
+		String message = "Rolling restart of " + this.slots.size() + " workers (" + origin
+				+ "): one at a time, each stopped once its replacement is ready";
+		logger.info(message);
+		return new ControlMessage.CommandReply(0, true, message);
+	}
+
+	private ControlMessage.CommandReply scale(@Nullable Integer workers, String origin) {
+		int current = this.slots.size();
+		if (workers == null || workers < 1 || workers > this.maxWorkers) {
+			return new ControlMessage.CommandReply(0, false, "the number of workers must be from 1 to "
+					+ this.maxWorkers + " (requested " + workers + ", running " + current + ")");
+		}
+		String message = "Scaling from " + current + " to " + workers + " workers (" + origin + ")";
+		logger.info(message);
+		for (int id = current + 1; id <= workers; id++) {
+			WorkerSlot slot = new WorkerSlot(id);
+			this.slots.put(id, slot);
+			start(slot, false);
+		}
+		for (int id = current; id > workers; id--) {
+			WorkerSlot slot = this.slots.remove(id);
+			this.rollingRestart.remove(id);
+			if (this.rollingRestart.slotInProgress() == id) {
+				this.rollingRestart.stepDone();
+			}
+			for (WorkerProcess process : new WorkerProcess[] { slot.current(), slot.replacement() }) {
+				if (process != null) {
+					retire(process);
+				}
+			}
+		}
+		return new ControlMessage.CommandReply(0, true, message);
+	}
+
 	private void beginStop(String reason) {
 		if (this.stopping) {
 			return;
 		}
 		this.stopping = true;
+		this.rollingRestart.abort();
 		this.stopDeadlineNanos = System.nanoTime() + this.properties.getShutdownTimeout().toNanos();
 		this.slots.values().forEach(WorkerSlot::cancelRestart);
 		for (WorkerProcess process : this.processes.values()) {
-			process.state(WorkerState.STOPPING);
+			process.retire();
 			this.posix.signal(process.pid(), Signal.SIGTERM);
 		}
 		if (!this.processes.isEmpty()) {
@@ -245,6 +392,8 @@ public final class Master implements ControlServer.Handler {
 		}
 	}
 
+	// Timers
+
 	private void runTimers(long now) {
 		if (this.stopping) {
 			if (now - this.stopDeadlineNanos >= 0 && !this.processes.isEmpty()) {
@@ -260,20 +409,78 @@ public final class Master implements ControlServer.Handler {
 			}
 			return;
 		}
-		for (WorkerSlot slot : this.slots.values()) {
-			if (slot.restartPending() && now - slot.restartAtNanos() >= 0) {
-				if (!start(slot)) {
-					ExitStatus failed = new ExitStatus(-1, 0);
-					slot.lastExit(failed);
-					if (!this.restartPolicy.tryRecordRestart(now)) {
-						giveUp("worker " + slot.id() + " could not be started");
-						return;
-					}
-					slot.consecutiveFailures(slot.consecutiveFailures() + 1);
-					slot.scheduleRestart(now + this.restartPolicy.backoff(slot.consecutiveFailures()).toNanos());
+		checkProcesses(now);
+		for (WorkerSlot slot : List.copyOf(this.slots.values())) {
+			if (slot.restartPending() && now - slot.restartAtNanos() >= 0 && start(slot, false) == null) {
+				if (!this.restartPolicy.tryRecordRestart(now)) {
+					giveUp("worker " + slot.id() + " could not be started");
+					return;
 				}
+				slot.consecutiveFailures(slot.consecutiveFailures() + 1);
+				slot.scheduleRestart(now + this.restartPolicy.backoff(slot.consecutiveFailures()).toNanos());
 			}
 		}
+		advanceRollingRestart();
+	}
+
+	private void checkProcesses(long now) {
+		ForkerProperties.Worker settings = this.properties.getWorker();
+		for (WorkerProcess process : List.copyOf(this.processes.values())) {
+			if (process.killAtNanos() >= 0) {
+				if (now - process.killAtNanos() >= 0) {
+					process.killAt(-1);
+					this.posix.signal(process.pid(), Signal.SIGKILL);
+					if (process.retiring()) {
+						logger.warn("Killing " + process + ": it " + process.killReason());
+					}
+				}
+			}
+			else if (process.state() == WorkerState.STARTING
+					&& now - process.startedNanos() > settings.getStartupTimeout().toNanos()) {
+				dumpAndKill(process, "did not become ready within forker.worker.startup-timeout="
+						+ format(settings.getStartupTimeout()));
+			}
+			else if (process.state() == WorkerState.READY
+					&& now - process.lastHeartbeatNanos() > settings.getHeartbeatTimeout().toNanos()) {
+				dumpAndKill(process,
+						"sent no heartbeat for " + format(Duration.ofNanos(now - process.lastHeartbeatNanos()))
+								+ " (forker.worker.heartbeat-timeout=" + format(settings.getHeartbeatTimeout()) + ")");
+			}
+		}
+	}
+
+	private void advanceRollingRestart() {
+		while (!this.rollingRestart.idle() && !this.rollingRestart.inProgress()) {
+			Integer id = this.rollingRestart.next();
+			WorkerSlot slot = (id != null) ? this.slots.get(id) : null;
+			WorkerProcess current = (slot != null) ? slot.current() : null;
+			if (current == null || current.state() != WorkerState.READY) {
+				// Not serving (starting, or restarting after a failure): it runs the
+				// application as it is now already
+				logger.info("Rolling restart: worker " + id + " is not ready, not replacing it");
+				this.rollingRestart.stepDone();
+				continue;
+			}
+			if (start(slot, true) == null) {
+				logger
+					.error("Rolling restart stopped: the replacement of worker " + slot.id() + " could not be started");
+				this.rollingRestart.abort();
+			}
+			return;
+		}
+	}
+
+	private void onReplacementReady(WorkerSlot slot, WorkerProcess replacement) {
+		WorkerProcess old = slot.current();
+		slot.current(replacement);
+		slot.replacement(null);
+		if (old == null) {
+			this.rollingRestart.stepDone();
+			return;
+		}
+		logger.info("Stopping " + old + ": " + replacement + " replaces it");
+		this.rollingRestart.retiring(old);
+		retire(old);
 	}
 
 	private long millisUntilNextDeadline() {
@@ -291,9 +498,16 @@ public final class Master implements ControlServer.Handler {
 					next = Math.min(next, slot.restartAtNanos());
 				}
 			}
+			for (WorkerProcess process : this.processes.values()) {
+				if (process.killAtNanos() >= 0) {
+					next = Math.min(next, process.killAtNanos());
+				}
+			}
 		}
 		return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
 	}
+
+	// Control channel
 
 	@Override
 	public void onMessage(ControlConnection connection, ControlMessage message) {
@@ -313,6 +527,21 @@ public final class Master implements ControlServer.Handler {
 		else if (message instanceof ControlMessage.StartupFailed failed) {
 			process.startupFailure(failed.reason());
 		}
+		else if (message instanceof ControlMessage.Heartbeat heartbeat) {
+			onHeartbeat(connection, process, heartbeat);
+		}
+		else if (message instanceof ControlMessage.StatusRequest request) {
+			control().send(connection, new ControlMessage.StatusReply(request.requestId(), status()));
+		}
+		else if (message instanceof ControlMessage.CommandRequest request) {
+			ControlMessage.CommandReply reply = execute(request.command(), request.workers(),
+					"requested through worker " + process.id());
+			control().send(connection,
+					new ControlMessage.CommandReply(request.requestId(), reply.accepted(), reply.message()));
+		}
+		else {
+			logger.warn("Ignored unexpected " + message + " from " + process);
+		}
 	}
 
 	private void introduce(ControlConnection connection, ControlMessage.Hello hello) {
@@ -329,26 +558,43 @@ public final class Master implements ControlServer.Handler {
 	}
 
 	private void onReady(WorkerProcess process) {
-		if (process.stopping()) {
+		if (process.state() != WorkerState.STARTING) {
 			return;
 		}
 		long now = System.nanoTime();
 		process.ready(now);
+		logger.info(capitalize(process.toString()) + " is ready after "
+				+ format(Duration.ofNanos(now - process.startedNanos())));
 		WorkerSlot slot = this.slots.get(process.id());
 		if (slot != null) {
 			slot.consecutiveFailures(0);
+			if (slot.replacement() == process) {
+				onReplacementReady(slot, process);
+			}
 		}
-		logger.info(capitalize(process.toString()) + " is ready after "
-				+ format(Duration.ofNanos(now - process.startedNanos())));
-		if (!this.allReadyReported && readyWorkers() == this.slots.size()) {
+		if (!this.allReadyReported && readyWorkers() >= this.slots.size()) {
 			this.allReadyReported = true;
 			logger.info("All " + this.slots.size() + " workers are ready on port " + this.launch.port() + ", "
 					+ format(Duration.ofNanos(now - this.startedNanos)) + " after the master started");
 		}
 	}
 
-	private long readyWorkers() {
-		return this.processes.values().stream().filter((process) -> process.state() == WorkerState.READY).count();
+	private void onHeartbeat(ControlConnection connection, WorkerProcess process, ControlMessage.Heartbeat heartbeat) {
+		if (process.state() == WorkerState.UNRESPONSIVE) {
+			return;
+		}
+		process.heartbeat(System.nanoTime(), heartbeat.health(), heartbeat.requests());
+		control().send(connection, new ControlMessage.HeartbeatAck(this.slots.size(), readyWorkers()));
+		long limit = process.recycleAfterRequests();
+		WorkerSlot slot = this.slots.get(process.id());
+		if (limit > 0 && heartbeat.requests() >= limit && slot != null && slot.current() == process
+				&& process.state() == WorkerState.READY && !this.rollingRestart.isQueued(process.id())
+				&& !this.stopping) {
+			logger.info(capitalize(process.toString()) + " handled " + heartbeat.requests()
+					+ " requests (forker.worker.max-requests=" + this.properties.getWorker().getMaxRequests()
+					+ " plus jitter): replacing it");
+			this.rollingRestart.begin(List.of(process.id()), "max-requests");
+		}
 	}
 
 	@Override
@@ -359,14 +605,28 @@ public final class Master implements ControlServer.Handler {
 		}
 	}
 
-	/**
-	 * Creates a master for a launch.
-	 */
-	@FunctionalInterface
-	interface Factory {
+	private int readyWorkers() {
+		return (int) this.processes.values().stream().filter((process) -> process.state() == WorkerState.READY).count();
+	}
 
-		Master create(WorkerLaunch launch);
-
+	ForkerStatus status() {
+		long now = System.nanoTime();
+		List<ForkerStatus.Worker> workers = new ArrayList<>();
+		this.processes.values()
+			.stream()
+			.sorted(Comparator.comparingInt(WorkerProcess::id).thenComparingLong(WorkerProcess::startedNanos))
+			.forEach((process) -> {
+				WorkerSlot slot = this.slots.get(process.id());
+				ExitStatus lastExit = (slot != null) ? slot.lastExit() : null;
+				workers.add(new ForkerStatus.Worker(process.id(), process.pid(), process.state().displayName(),
+						process.startedAt(), TimeUnit.NANOSECONDS.toSeconds(now - process.startedNanos()),
+						(slot != null) ? slot.restarts() : 0, process.lastHeartbeatAt(), process.health(),
+						process.requests(), (lastExit != null) ? lastExit.toString() : null));
+			});
+		ForkerStatus.Master master = new ForkerStatus.Master(this.masterPid, mode(), this.launch.port(), this.startedAt,
+				TimeUnit.NANOSECONDS.toSeconds(now - this.startedNanos), this.slots.size(), readyWorkers(),
+				this.rollingRestart.describe());
+		return new ForkerStatus(master, workers);
 	}
 
 	private ControlServer control() {
@@ -389,6 +649,16 @@ public final class Master implements ControlServer.Handler {
 
 	private static String format(Duration duration) {
 		return Durations.format(duration);
+	}
+
+	/**
+	 * Creates a master for a launch.
+	 */
+	@FunctionalInterface
+	interface Factory {
+
+		Master create(WorkerLaunch launch);
+
 	}
 
 }

@@ -34,7 +34,8 @@ public final class MasterLauncher {
 	public static int run(ConfigurableEnvironment environment) {
 		Binder binder = Binder.get(environment);
 		ForkerProperties properties = binder.bindOrCreate("forker", ForkerProperties.class);
-		new ForkerPropertiesValidator(Runtime.getRuntime().availableProcessors()).validate(properties);
+		ForkerPropertiesValidator validator = new ForkerPropertiesValidator(Runtime.getRuntime().availableProcessors());
+		validator.validate(properties);
 		PlatformSupport.check(System.getProperty("os.name", ""));
 		@Nullable InetAddress address = binder.bind("server.address", InetAddress.class).orElse(null);
 		int port = binder.bind("server.port", Integer.class).orElse(8080);
@@ -46,7 +47,7 @@ public final class MasterLauncher {
 		List<String> command = JavaCommandLine.current()
 			.withoutDebugger()
 			.toCommand(List.of(), properties.getWorker().getJvmArgs());
-		Master.Factory master = (launch) -> new Master(properties, launch, posix);
+		Master.Factory master = (launch) -> new Master(properties, launch, posix, validator.maxWorkers());
 		try {
 			return switch (properties.getMode()) {
 				case REUSEPORT -> {

@@ -21,6 +21,8 @@ final class WorkerProcess {
 
 	private final Instant startedAt;
 
+	private final long recycleAfterRequests;
+
 	private WorkerState state = WorkerState.STARTING;
 
 	private long readyNanos = -1;
@@ -29,12 +31,27 @@ final class WorkerProcess {
 
 	private @Nullable String startupFailure;
 
-	WorkerProcess(int id, long pid, String token, long startedNanos) {
+	private @Nullable String killReason;
+
+	private long killAtNanos = -1;
+
+	private boolean retiring;
+
+	private long lastHeartbeatNanos = -1;
+
+	private @Nullable Instant lastHeartbeatAt;
+
+	private @Nullable String health;
+
+	private long requests;
+
+	WorkerProcess(int id, long pid, String token, long startedNanos, long recycleAfterRequests) {
 		this.id = id;
 		this.pid = pid;
 		this.token = token;
 		this.startedNanos = startedNanos;
 		this.startedAt = Instant.now();
+		this.recycleAfterRequests = recycleAfterRequests;
 	}
 
 	int id() {
@@ -57,6 +74,14 @@ final class WorkerProcess {
 		return this.startedAt;
 	}
 
+	/**
+	 * Return after how many requests this process is replaced, 0 for never.
+	 * @return the request count
+	 */
+	long recycleAfterRequests() {
+		return this.recycleAfterRequests;
+	}
+
 	WorkerState state() {
 		return this.state;
 	}
@@ -71,6 +96,8 @@ final class WorkerProcess {
 
 	void ready(long nowNanos) {
 		this.readyNanos = nowNanos;
+		this.lastHeartbeatNanos = nowNanos;
+		this.lastHeartbeatAt = Instant.now();
 		this.state = WorkerState.READY;
 	}
 
@@ -90,8 +117,60 @@ final class WorkerProcess {
 		this.startupFailure = startupFailure;
 	}
 
-	boolean stopping() {
-		return this.state == WorkerState.STOPPING;
+	/**
+	 * Return why the master kills this process, if it does.
+	 * @return the reason, or {@code null}
+	 */
+	@Nullable String killReason() {
+		return this.killReason;
+	}
+
+	void killReason(String killReason) {
+		this.killReason = killReason;
+	}
+
+	long killAtNanos() {
+		return this.killAtNanos;
+	}
+
+	void killAt(long killAtNanos) {
+		this.killAtNanos = killAtNanos;
+	}
+
+	/**
+	 * Return whether this process was asked to stop and its exit is expected.
+	 * @return whether the process retires
+	 */
+	boolean retiring() {
+		return this.retiring;
+	}
+
+	void retire() {
+		this.retiring = true;
+		this.state = WorkerState.STOPPING;
+	}
+
+	void heartbeat(long nowNanos, String health, long requests) {
+		this.lastHeartbeatNanos = nowNanos;
+		this.lastHeartbeatAt = Instant.now();
+		this.health = health;
+		this.requests = requests;
+	}
+
+	long lastHeartbeatNanos() {
+		return this.lastHeartbeatNanos;
+	}
+
+	@Nullable Instant lastHeartbeatAt() {
+		return this.lastHeartbeatAt;
+	}
+
+	@Nullable String health() {
+		return this.health;
+	}
+
+	long requests() {
+		return this.requests;
 	}
 
 	@Override

@@ -3,9 +3,9 @@ package dev.forker.boot.master;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One of the N worker places a master keeps filled. A slot keeps its id across the
- * processes that fill it, so that a replacement worker takes over the id of the one it
- * replaces.
+ * One of the worker ids a master keeps filled. A slot keeps its id across the processes
+ * that fill it, so that a replacement takes over the id of the worker it replaces. During
+ * a rolling restart a slot has a current process and its replacement.
  *
  * @since 0.1.0
  */
@@ -13,7 +13,9 @@ final class WorkerSlot {
 
 	private final int id;
 
-	private @Nullable WorkerProcess process;
+	private @Nullable WorkerProcess current;
+
+	private @Nullable WorkerProcess replacement;
 
 	private int consecutiveFailures;
 
@@ -31,12 +33,20 @@ final class WorkerSlot {
 		return this.id;
 	}
 
-	@Nullable WorkerProcess process() {
-		return this.process;
+	@Nullable WorkerProcess current() {
+		return this.current;
 	}
 
-	void process(@Nullable WorkerProcess process) {
-		this.process = process;
+	void current(@Nullable WorkerProcess current) {
+		this.current = current;
+	}
+
+	@Nullable WorkerProcess replacement() {
+		return this.replacement;
+	}
+
+	void replacement(@Nullable WorkerProcess replacement) {
+		this.replacement = replacement;
 	}
 
 	int consecutiveFailures() {

@@ -1,5 +1,7 @@
 package dev.forker.boot.master;
 
+import java.util.Locale;
+
 /**
  * The state of a worker process, as its master sees it.
  *
@@ -13,13 +15,26 @@ public enum WorkerState {
 	STARTING,
 
 	/**
-	 * Serving requests.
+	 * Serving requests and sending heartbeats.
 	 */
 	READY,
 
 	/**
+	 * Missed its heartbeats or its startup deadline: being dumped and killed.
+	 */
+	UNRESPONSIVE,
+
+	/**
 	 * Asked to stop, not yet gone.
 	 */
-	STOPPING
+	STOPPING;
+
+	/**
+	 * Return the name shown in status and metrics.
+	 * @return the lower-case name
+	 */
+	public String displayName() {
+		return name().toLowerCase(Locale.ROOT);
+	}
 
 }

@@ -1,6 +1,7 @@
 package dev.forker.boot.worker;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -15,10 +16,11 @@ import org.jspecify.annotations.Nullable;
  * @param token the secret with which the worker introduces itself to the master
  * @param port the port to serve
  * @param socketMode how to obtain the listening socket
+ * @param heartbeatInterval how often to send a heartbeat to the master
  * @since 0.1.0
  */
 public record WorkerEnvironment(int workerId, long masterPid, Path controlSocket, String token, int port,
-		WorkerSocketMode socketMode) {
+		WorkerSocketMode socketMode, Duration heartbeatInterval) {
 
 	/**
 	 * Environment variable that carries the worker id and marks a process as a worker.
@@ -49,6 +51,11 @@ public record WorkerEnvironment(int workerId, long masterPid, Path controlSocket
 	 * Environment variable that says how the worker obtains its listening socket.
 	 */
 	public static final String SOCKET_MODE = "FORKER_SOCKET_MODE";
+
+	/**
+	 * Environment variable that carries the heartbeat interval in milliseconds.
+	 */
+	public static final String HEARTBEAT_INTERVAL = "FORKER_HEARTBEAT_INTERVAL_MILLIS";
 
 	private static final Object NONE = new Object();
 
@@ -85,7 +92,8 @@ public record WorkerEnvironment(int workerId, long masterPid, Path controlSocket
 			return new WorkerEnvironment(Integer.parseInt(id), Long.parseLong(require(variables, MASTER_PID)),
 					Path.of(require(variables, CONTROL_SOCKET)), require(variables, CONTROL_TOKEN),
 					Integer.parseInt(require(variables, PORT)),
-					WorkerSocketMode.valueOf(require(variables, SOCKET_MODE)));
+					WorkerSocketMode.valueOf(require(variables, SOCKET_MODE)),
+					Duration.ofMillis(Long.parseLong(require(variables, HEARTBEAT_INTERVAL))));
 		}
 		catch (IllegalArgumentException ex) {
 			throw new IllegalStateException("Invalid forker worker environment (" + WORKER_ID + "=" + id
@@ -108,7 +116,8 @@ public record WorkerEnvironment(int workerId, long masterPid, Path controlSocket
 	public Map<String, String> toVariables() {
 		return Map.of(WORKER_ID, Integer.toString(this.workerId), MASTER_PID, Long.toString(this.masterPid),
 				CONTROL_SOCKET, this.controlSocket.toString(), CONTROL_TOKEN, this.token, PORT,
-				Integer.toString(this.port), SOCKET_MODE, this.socketMode.name());
+				Integer.toString(this.port), SOCKET_MODE, this.socketMode.name(), HEARTBEAT_INTERVAL,
+				Long.toString(this.heartbeatInterval.toMillis()));
 	}
 
 	/**

@@ -2,6 +2,7 @@ package dev.forker.boot.autoconfigure;
 
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ForkerAutoConfigurationTests {
 
 	private static final WorkerEnvironment WORKER = new WorkerEnvironment(2, 4242,
-			Path.of("/tmp/forker-x/control.sock"), "token", 18080, WorkerSocketMode.REUSEPORT);
+			Path.of("/tmp/forker-x/control.sock"), "token", 18080, WorkerSocketMode.REUSEPORT, Duration.ofSeconds(2));
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ForkerAutoConfiguration.class));

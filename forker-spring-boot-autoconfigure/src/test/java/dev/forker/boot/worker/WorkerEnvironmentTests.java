@@ -1,6 +1,7 @@
 package dev.forker.boot.worker;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 class WorkerEnvironmentTests {
 
 	private final WorkerEnvironment environment = new WorkerEnvironment(3, 100, Path.of("/tmp/f/control.sock"),
-			"secret", 8443, WorkerSocketMode.REUSEPORT);
+			"secret", 8443, WorkerSocketMode.REUSEPORT, Duration.ofSeconds(2));
 
 	@Test
 	void roundTripsThroughEnvironmentVariables() {

@@ -1,0 +1,150 @@
+package dev.forker.boot.actuate;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.SmartLifecycle;
+
+import dev.forker.boot.control.ForkerStatus;
+import dev.forker.boot.master.WorkerState;
+import dev.forker.boot.worker.WorkerAgent;
+
+/**
+ * Micrometer meters of the master's view, refreshed from the master at a fixed interval:
+ * <ul>
+ * <li>{@code forker.workers}, the number of worker processes by {@code state};</li>
+ * <li>{@code forker.worker.restarts}, restarts after unexpected exits by {@code worker}
+ * id;</li>
+ * <li>{@code forker.worker.uptime}, in seconds, by {@code worker} id;</li>
+ * <li>{@code forker.worker.requests}, requests handled by each current process, by
+ * {@code worker} id.</li>
+ * </ul>
+ * Every worker exports the same view; a replacement or a new worker appears as a new
+ * {@code worker} series.
+ *
+ * @since 0.1.0
+ */
+public class ForkerMetrics implements MeterBinder, SmartLifecycle {
+
+	private static final Log logger = LogFactory.getLog(ForkerMetrics.class);
+
+	private static final Duration REFRESH_INTERVAL = Duration.ofSeconds(5);
+
+	private final WorkerAgent agent;
+
+	private volatile @Nullable ForkerStatus status;
+
+	private volatile @Nullable MultiGauge restarts;
+
+	private volatile @Nullable MultiGauge uptime;
+
+	private volatile @Nullable MultiGauge requests;
+
+	private volatile @Nullable ScheduledExecutorService executor;
+
+	/**
+	 * Create a new instance.
+	 * @param agent the worker's link to its master
+	 */
+	public ForkerMetrics(WorkerAgent agent) {
+		this.agent = agent;
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		for (WorkerState state : WorkerState.values()) {
+			Gauge.builder("forker.workers", this, (metrics) -> metrics.count(state))
+				.description("Worker processes of the forker master, by state")
+				.tag("state", state.displayName())
+				.register(registry);
+		}
+		this.restarts = MultiGauge.builder("forker.worker.restarts")
+			.description("Restarts of a worker id after unexpected exits")
+			.register(registry);
+		this.uptime = MultiGauge.builder("forker.worker.uptime")
+			.description("Time since the worker process started")
+			.baseUnit("seconds")
+			.register(registry);
+		this.requests = MultiGauge.builder("forker.worker.requests")
+			.description("Requests handled by the current process of a worker id")
+			.register(registry);
+		refresh();
+	}
+
+	private double count(WorkerState state) {
+		ForkerStatus status = this.status;
+		if (status == null) {
+			return Double.NaN;
+		}
+		return status.workers().stream().filter((worker) -> worker.state().equals(state.displayName())).count();
+	}
+
+	void refresh() {
+		ForkerStatus status;
+		try {
+			status = this.agent.status(Duration.ofSeconds(2));
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not refresh the forker metrics", ex);
+			return;
+		}
+		this.status = status;
+		List<ForkerStatus.Worker> current = status.workers()
+			.stream()
+			.filter((worker) -> !worker.state().equals(WorkerState.STOPPING.displayName()))
+			.toList();
+		update(this.restarts, current, ForkerStatus.Worker::restarts);
+		update(this.uptime, current, ForkerStatus.Worker::uptimeSeconds);
+		update(this.requests, current, ForkerStatus.Worker::requests);
+	}
+
+	private static void update(@Nullable MultiGauge gauge, List<ForkerStatus.Worker> workers,
+			ToLongFunction<ForkerStatus.Worker> value) {
+		if (gauge != null) {
+			gauge.register(workers.stream()
+				.map((worker) -> MultiGauge.Row.of(Tags.of("worker", Integer.toString(worker.id())),
+						value.applyAsLong(worker)))
+				.toList(), true);
+		}
+	}
+
+	@Override
+	public void start() {
+		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "forker-metrics");
+			thread.setDaemon(true);
+			return thread;
+		});
+		executor.scheduleWithFixedDelay(this::refresh, REFRESH_INTERVAL.toMillis(), REFRESH_INTERVAL.toMillis(),
+				TimeUnit.MILLISECONDS);
+		this.executor = executor;
+	}
+
+	@Override
+	public void stop() {
+		ScheduledExecutorService executor = this.executor;
+		if (executor != null) {
+			executor.shutdownNow();
+			this.executor = null;
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.executor != null;
+	}
+
+}

@@ -1,0 +1,99 @@
+package dev.forker.boot.autoconfigure.actuate;
+
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.registry.HealthContributorRegistry;
+import org.springframework.boot.health.registry.ReactiveHealthContributorRegistry;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.actuate.ForkerEndpoint;
+import dev.forker.boot.actuate.ForkerHealthIndicator;
+import dev.forker.boot.actuate.ForkerMetrics;
+import dev.forker.boot.actuate.HealthEndpointWorkerHealthCheck;
+import dev.forker.boot.autoconfigure.ForkerAutoConfiguration;
+import dev.forker.boot.worker.WorkerAgent;
+import dev.forker.boot.worker.WorkerHealthCheck;
+
+/**
+ * Auto-configuration of forker's Actuator support in a worker: the {@code forker}
+ * endpoint, the {@code forker} health component, Micrometer meters, and a worker health
+ * check based on the health endpoint for the heartbeats.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration(after = { ForkerAutoConfiguration.class, HealthEndpointAutoConfiguration.class })
+@ConditionalOnBooleanProperty("forker.enabled")
+@ConditionalOnBean(WorkerAgent.class)
+public final class ForkerActuatorAutoConfiguration {
+
+	ForkerActuatorAutoConfiguration() {
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(Endpoint.class)
+	@ConditionalOnAvailableEndpoint(ForkerEndpoint.class)
+	static class EndpointConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ForkerEndpoint forkerEndpoint(WorkerAgent workerAgent) {
+			return new ForkerEndpoint(workerAgent);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(HealthIndicator.class)
+	@ConditionalOnEnabledHealthIndicator("forker")
+	static class HealthIndicatorConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "forkerHealthIndicator")
+		ForkerHealthIndicator forkerHealthIndicator(WorkerAgent workerAgent, ForkerProperties properties) {
+			return new ForkerHealthIndicator(workerAgent, properties.getHealth().getMinReadyWorkers());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(HealthEndpoint.class)
+	@ConditionalOnBean({ HealthEndpoint.class, HealthContributorRegistry.class })
+	static class WorkerHealthCheckConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		WorkerHealthCheck healthEndpointWorkerHealthCheck(HealthEndpoint healthEndpoint,
+				HealthContributorRegistry registry,
+				ObjectProvider<ReactiveHealthContributorRegistry> reactiveRegistry) {
+			return new HealthEndpointWorkerHealthCheck(healthEndpoint, registry, reactiveRegistry.getIfAvailable());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterBinder.class)
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ForkerMetrics forkerMetrics(WorkerAgent workerAgent) {
+			return new ForkerMetrics(workerAgent);
+		}
+
+	}
+
+}
