@@ -60,9 +60,12 @@ public final class ForkerAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		WorkerReporter workerReporter(WorkerAgent workerAgent, WorkerRequestCounter workerRequestCounter,
-				ObjectProvider<WorkerHealthCheck> healthCheck, ApplicationAvailability applicationAvailability) {
-			return new WorkerReporter(workerAgent, workerRequestCounter,
-					healthCheck.getIfAvailable(() -> new AvailabilityWorkerHealthCheck(applicationAvailability)));
+				ObjectProvider<WorkerHealthCheck> healthCheck,
+				ObjectProvider<ApplicationAvailability> applicationAvailability) {
+			return new WorkerReporter(workerAgent, workerRequestCounter, healthCheck.getIfAvailable(() -> {
+				ApplicationAvailability availability = applicationAvailability.getIfAvailable();
+				return (availability != null) ? new AvailabilityWorkerHealthCheck(availability) : () -> "UNKNOWN";
+			}));
 		}
 
 		@Configuration(proxyBeanMethods = false)

@@ -1,0 +1,110 @@
+package dev.forker.boot.actuate;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+
+import dev.forker.boot.control.ControlMessage;
+import dev.forker.boot.control.ForkerStatus;
+import dev.forker.boot.worker.FakeMaster;
+import dev.forker.boot.worker.WorkerAgent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link ForkerEndpoint}, {@link ForkerHealthIndicator} and
+ * {@link ForkerMetrics}, against a {@link FakeMaster}.
+ */
+class ForkerActuateTests {
+
+	private FakeMaster master;
+
+	private WorkerAgent agent;
+
+	@BeforeEach
+	void connect() throws Exception {
+		this.master = FakeMaster.start(2);
+		this.agent = this.master.connect(() -> {
+		});
+	}
+
+	@AfterEach
+	void disconnect() throws Exception {
+		this.agent.close();
+		this.master.close();
+	}
+
+	@Test
+	void endpointShowsTheMastersView() {
+		ForkerEndpoint endpoint = new ForkerEndpoint(this.agent);
+		assertThat(endpoint.status()).isEqualTo(FakeMaster.status());
+		List<ForkerStatus.Worker> worker = endpoint.worker(2);
+		assertThat(worker).singleElement().satisfies((process) -> {
+			assertThat(process.pid()).isEqualTo(102);
+			assertThat(process.lastExit()).isEqualTo("signal 9 (SIGKILL)");
+		});
+		assertThat(endpoint.worker(7)).isNull();
+	}
+
+	@Test
+	void endpointRelaysOperations() {
+		ForkerEndpoint endpoint = new ForkerEndpoint(this.agent);
+		assertThat(endpoint.operate("rolling-restart", null))
+			.isEqualTo(new ForkerEndpoint.OperationResult(true, "ok ROLLING_RESTART null"));
+		assertThat(endpoint.operate("scale", 4)).isEqualTo(new ForkerEndpoint.OperationResult(true, "ok SCALE 4"));
+		assertThat(this.master.received()).contains(
+				new ControlMessage.CommandRequest(1, ControlMessage.Command.ROLLING_RESTART, null),
+				new ControlMessage.CommandRequest(2, ControlMessage.Command.SCALE, 4));
+	}
+
+	@Test
+	void endpointRefusesUnknownOrIncompleteOperationsItself() {
+		ForkerEndpoint endpoint = new ForkerEndpoint(this.agent);
+		assertThat(endpoint.operate("reboot", null).accepted()).isFalse();
+		assertThat(endpoint.operate("scale", null).message()).contains("\"workers\"");
+		assertThat(this.master.received()).noneMatch(ControlMessage.CommandRequest.class::isInstance);
+	}
+
+	@Test
+	void healthIsUpWhileEnoughWorkersAreReady() {
+		ForkerHealthIndicator indicator = new ForkerHealthIndicator(this.agent, 2);
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.agent.getMasterSummary() != null);
+		Health health = indicator.health(true);
+		assertThat(health.getStatus()).isEqualTo(Status.UP);
+		assertThat(health.getDetails()).containsEntry("readyWorkers", 2)
+			.containsEntry("configuredWorkers", 2)
+			.containsEntry("minReadyWorkers", 2);
+	}
+
+	@Test
+	void healthIsDownWithTooFewReadyWorkers() {
+		this.master.readyWorkers(1);
+		ForkerHealthIndicator indicator = new ForkerHealthIndicator(this.agent, 2);
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+			WorkerAgent.MasterSummary summary = this.agent.getMasterSummary();
+			assertThat(summary).isNotNull();
+			assertThat(summary.readyWorkers()).isEqualTo(1);
+		});
+		assertThat(indicator.health(true).getStatus()).isEqualTo(Status.DOWN);
+	}
+
+	@Test
+	void metricsCountWorkersByStateAndTagEachWorker() {
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		new ForkerMetrics(this.agent).bindTo(registry);
+		assertThat(registry.get("forker.workers").tag("state", "ready").gauge().value()).isEqualTo(2.0);
+		assertThat(registry.get("forker.workers").tag("state", "starting").gauge().value()).isZero();
+		assertThat(registry.get("forker.worker.uptime").tag("worker", "1").gauge().value()).isEqualTo(60.0);
+		assertThat(registry.get("forker.worker.restarts").tag("worker", "2").gauge().value()).isEqualTo(1.0);
+		assertThat(registry.get("forker.worker.requests").tag("worker", "2").gauge().value()).isEqualTo(20.0);
+	}
+
+}

@@ -1,0 +1,81 @@
+package dev.forker.boot.autoconfigure.actuate;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import dev.forker.boot.actuate.ForkerEndpoint;
+import dev.forker.boot.actuate.ForkerHealthIndicator;
+import dev.forker.boot.actuate.ForkerMetrics;
+import dev.forker.boot.autoconfigure.ForkerAutoConfiguration;
+import dev.forker.boot.worker.FakeMaster;
+import dev.forker.boot.worker.WorkerAgent;
+import dev.forker.boot.worker.WorkerReporter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link ForkerActuatorAutoConfiguration}.
+ */
+class ForkerActuatorAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ForkerAutoConfiguration.class, ForkerActuatorAutoConfiguration.class));
+
+	private FakeMaster master;
+
+	private WorkerAgent agent;
+
+	@BeforeEach
+	void connect() throws Exception {
+		this.master = FakeMaster.start(2);
+		this.agent = this.master.connect(() -> {
+		});
+	}
+
+	@AfterEach
+	void disconnect() throws Exception {
+		this.agent.close();
+		this.master.close();
+	}
+
+	@Test
+	void providesEndpointHealthAndMetricsInAWorker() {
+		this.contextRunner.withPropertyValues("forker.enabled=true", "management.endpoints.web.exposure.include=forker")
+			.withBean(WorkerAgent.class, () -> this.agent)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(ForkerEndpoint.class);
+				assertThat(context).hasSingleBean(ForkerHealthIndicator.class);
+				assertThat(context).hasSingleBean(ForkerMetrics.class);
+				assertThat(context).hasSingleBean(WorkerReporter.class);
+			});
+	}
+
+	@Test
+	void endpointNeedsToBeExposed() {
+		this.contextRunner.withPropertyValues("forker.enabled=true")
+			.withBean(WorkerAgent.class, () -> this.agent)
+			.run((context) -> assertThat(context).doesNotHaveBean(ForkerEndpoint.class));
+	}
+
+	@Test
+	void healthIndicatorCanBeDisabled() {
+		this.contextRunner.withPropertyValues("forker.enabled=true", "management.health.forker.enabled=false")
+			.withBean(WorkerAgent.class, () -> this.agent)
+			.run((context) -> assertThat(context).doesNotHaveBean(ForkerHealthIndicator.class));
+	}
+
+	@Test
+	void nothingOutsideAWorker() {
+		this.contextRunner.withPropertyValues("forker.enabled=true", "management.endpoints.web.exposure.include=forker")
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(ForkerEndpoint.class);
+				assertThat(context).doesNotHaveBean(ForkerHealthIndicator.class);
+				assertThat(context).doesNotHaveBean(ForkerMetrics.class);
+			});
+	}
+
+}

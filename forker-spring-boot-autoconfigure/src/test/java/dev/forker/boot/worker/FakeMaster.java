@@ -1,0 +1,160 @@
+package dev.forker.boot.worker;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.forker.boot.control.ControlCodec;
+import dev.forker.boot.control.ControlMessage;
+import dev.forker.boot.control.ForkerStatus;
+import dev.forker.boot.control.LineFramer;
+
+/**
+ * A stand-in for a forker master in tests: it serves one worker connection on a real Unix
+ * domain socket, answers heartbeats, status requests and commands, and records what it
+ * received.
+ */
+public final class FakeMaster implements Closeable {
+
+	private final Path directory;
+
+	private final ServerSocketChannel server;
+
+	private final ControlCodec codec = new ControlCodec();
+
+	private final List<ControlMessage> received = new CopyOnWriteArrayList<>();
+
+	private volatile int readyWorkers;
+
+	private volatile SocketChannel connection;
+
+	private FakeMaster(Path directory, ServerSocketChannel server, int readyWorkers) {
+		this.directory = directory;
+		this.server = server;
+		this.readyWorkers = readyWorkers;
+	}
+
+	/**
+	 * Start a fake master whose heartbeat answers say that {@code readyWorkers} of 2
+	 * workers are ready.
+	 * @param readyWorkers the number of ready workers to report
+	 * @return the fake master
+	 * @throws IOException on failure
+	 */
+	public static FakeMaster start(int readyWorkers) throws IOException {
+		Path directory = Files.createTempDirectory("fake-master");
+		ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+		server.bind(UnixDomainSocketAddress.of(directory.resolve("control.sock")));
+		FakeMaster master = new FakeMaster(directory, server, readyWorkers);
+		Thread thread = new Thread(master::serve, "fake-master");
+		thread.setDaemon(true);
+		thread.start();
+		return master;
+	}
+
+	/**
+	 * Return a worker environment pointing at this fake master.
+	 * @return the environment of worker 1
+	 */
+	public WorkerEnvironment workerEnvironment() {
+		return new WorkerEnvironment(1, 4242, this.directory.resolve("control.sock"), "token", 18080,
+				WorkerSocketMode.INHERITED, Duration.ofMillis(100));
+	}
+
+	/**
+	 * Connect a worker agent to this master; it does not exit the JVM when the master
+	 * goes.
+	 * @param masterGone called when the link reads end-of-file
+	 * @return the agent
+	 */
+	public WorkerAgent connect(Runnable masterGone) {
+		return WorkerAgent.connect(workerEnvironment(), (environment) -> masterGone.run());
+	}
+
+	public List<ControlMessage> received() {
+		return this.received;
+	}
+
+	public void readyWorkers(int readyWorkers) {
+		this.readyWorkers = readyWorkers;
+	}
+
+	public static ForkerStatus status() {
+		Instant now = Instant.parse("2026-11-23T10:15:30Z");
+		return new ForkerStatus(new ForkerStatus.Master(4242, "shared", 18080, now, 60, 2, 2, null),
+				List.of(new ForkerStatus.Worker(1, 101, "ready", now, 60, 0, now, "UP", 10, null),
+						new ForkerStatus.Worker(2, 102, "ready", now, 30, 1, now, "UP", 20, "signal 9 (SIGKILL)")));
+	}
+
+	private void serve() {
+		try (SocketChannel channel = this.server.accept()) {
+			this.connection = channel;
+			ByteBuffer buffer = ByteBuffer.allocate(8192);
+			LineFramer framer = new LineFramer(ControlCodec.MAX_MESSAGE_BYTES);
+			while (channel.read(buffer) >= 0) {
+				buffer.flip();
+				framer.feed(buffer, new LineFramer.Handler() {
+
+					@Override
+					public void line(byte[] bytes, int offset, int length) {
+						answer(channel, FakeMaster.this.codec.decode(bytes, offset, length));
+					}
+
+					@Override
+					public void oversized(int limit) {
+					}
+
+				});
+				buffer.clear();
+			}
+		}
+		catch (IOException ex) {
+			// closed
+		}
+	}
+
+	private void answer(SocketChannel channel, ControlMessage message) {
+		this.received.add(message);
+		ControlMessage reply = null;
+		if (message instanceof ControlMessage.Heartbeat) {
+			reply = new ControlMessage.HeartbeatAck(2, this.readyWorkers);
+		}
+		else if (message instanceof ControlMessage.StatusRequest request) {
+			reply = new ControlMessage.StatusReply(request.requestId(), status());
+		}
+		else if (message instanceof ControlMessage.CommandRequest request) {
+			reply = new ControlMessage.CommandReply(request.requestId(), true,
+					"ok " + request.command() + " " + request.workers());
+		}
+		if (reply != null) {
+			try {
+				channel.write(ByteBuffer.wrap(this.codec.encode(reply)));
+			}
+			catch (IOException ex) {
+				// closed
+			}
+		}
+	}
+
+	@Override
+	public void close() throws IOException {
+		SocketChannel connection = this.connection;
+		if (connection != null) {
+			connection.close();
+		}
+		this.server.close();
+		Files.deleteIfExists(this.directory.resolve("control.sock"));
+		Files.deleteIfExists(this.directory);
+	}
+
+}

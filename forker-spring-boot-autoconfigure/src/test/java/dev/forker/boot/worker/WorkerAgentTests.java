@@ -1,0 +1,61 @@
+package dev.forker.boot.worker;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import dev.forker.boot.control.ControlMessage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link WorkerAgent}, against a {@link FakeMaster}.
+ */
+class WorkerAgentTests {
+
+	@Test
+	void introducesItselfAndSendsHeartbeatsWithWhatItReports() throws Exception {
+		try (FakeMaster master = FakeMaster.start(2); WorkerAgent agent = master.connect(() -> {
+		})) {
+			agent.report(() -> "UP", () -> 42);
+			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+				assertThat(master.received().get(0)).isInstanceOf(ControlMessage.Hello.class);
+				assertThat(master.received()).contains(new ControlMessage.Heartbeat("UP", 42));
+			});
+			ControlMessage.Hello hello = (ControlMessage.Hello) master.received().get(0);
+			assertThat(hello.pid()).isEqualTo(ProcessHandle.current().pid());
+			assertThat(hello.token()).isEqualTo("token");
+			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+				WorkerAgent.MasterSummary summary = agent.getMasterSummary();
+				assertThat(summary).isNotNull();
+				assertThat(summary.readyWorkers()).isEqualTo(2);
+			});
+		}
+	}
+
+	@Test
+	void asksTheMasterForStatusAndRelaysCommands() throws Exception {
+		try (FakeMaster master = FakeMaster.start(2); WorkerAgent agent = master.connect(() -> {
+		})) {
+			assertThat(agent.status(Duration.ofSeconds(5))).isEqualTo(FakeMaster.status());
+			ControlMessage.CommandReply reply = agent.command(ControlMessage.Command.SCALE, 3, Duration.ofSeconds(5));
+			assertThat(reply.accepted()).isTrue();
+			assertThat(reply.message()).isEqualTo("ok SCALE 3");
+		}
+	}
+
+	@Test
+	void noticesWhenTheMasterIsGone() throws Exception {
+		CountDownLatch gone = new CountDownLatch(1);
+		FakeMaster master = FakeMaster.start(2);
+		try (WorkerAgent agent = master.connect(gone::countDown)) {
+			await().atMost(Duration.ofSeconds(5)).until(() -> !master.received().isEmpty());
+			master.close();
+			assertThat(gone.await(5, TimeUnit.SECONDS)).isTrue();
+		}
+	}
+
+}
