@@ -47,6 +47,8 @@ public class ForkerProperties {
 	 */
 	private int backlog = 1024;
 
+	private final Master master = new Master();
+
 	private final Worker worker = new Worker();
 
 	private final Restart restart = new Restart();
@@ -93,6 +95,10 @@ public class ForkerProperties {
 		this.backlog = backlog;
 	}
 
+	public Master getMaster() {
+		return this.master;
+	}
+
 	public Worker getWorker() {
 		return this.worker;
 	}
@@ -115,6 +121,29 @@ public class ForkerProperties {
 	}
 
 	/**
+	 * Master process settings.
+	 */
+	public static class Master {
+
+		/**
+		 * Whether the master turns into a small JVM of its own (serial GC, 48 MB heap, no
+		 * application classes) once it has read its configuration, keeping its pid. Its
+		 * own log lines then use Spring Boot's default console format. When false, the
+		 * master stays in the JVM the application was started in.
+		 */
+		private boolean lightweight = true;
+
+		public boolean isLightweight() {
+			return this.lightweight;
+		}
+
+		public void setLightweight(boolean lightweight) {
+			this.lightweight = lightweight;
+		}
+
+	}
+
+	/**
 	 * Worker JVM settings.
 	 */
 	public static class Worker {
@@ -123,6 +152,14 @@ public class ForkerProperties {
 		 * Extra JVM options for the workers, added after the JVM options of the master.
 		 */
 		private List<String> jvmArgs = new ArrayList<>();
+
+		/**
+		 * Whether to size each worker JVM for its share of the machine: a maximum heap of
+		 * a quarter of the RAM divided by the number of workers (-XX:MaxRAMPercentage),
+		 * and the available processors divided by the number of workers, at least one
+		 * (-XX:ActiveProcessorCount). Heap or processor options of your own win.
+		 */
+		private boolean autoSize = true;
 
 		/**
 		 * Time a worker has to report that it is ready, from its start. A worker that
@@ -160,6 +197,14 @@ public class ForkerProperties {
 
 		public void setJvmArgs(List<String> jvmArgs) {
 			this.jvmArgs = jvmArgs;
+		}
+
+		public boolean isAutoSize() {
+			return this.autoSize;
+		}
+
+		public void setAutoSize(boolean autoSize) {
+			this.autoSize = autoSize;
 		}
 
 		public Duration getStartupTimeout() {

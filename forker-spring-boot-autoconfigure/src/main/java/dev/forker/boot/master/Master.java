@@ -75,6 +75,8 @@ public final class Master implements ControlServer.Handler {
 
 	private @Nullable ControlServer control;
 
+	private int targetWorkers;
+
 	private boolean allReadyReported;
 
 	private boolean stopping;
@@ -105,6 +107,7 @@ public final class Master implements ControlServer.Handler {
 			MasterSignals.install((name) -> post(() -> onStopSignal(name)), "TERM", "INT");
 			MasterSignals.install((name) -> post(() -> onOperatorSignal(name)), "HUP", "TTIN", "TTOU");
 			int workers = this.properties.determineWorkers();
+			this.targetWorkers = workers;
 			logger.info("forker master (pid " + this.masterPid + ") starting " + workers + " workers on port "
 					+ this.launch.port() + " (" + mode() + " mode)");
 			for (int id = 1; id <= workers; id++) {
@@ -153,12 +156,13 @@ public final class Master implements ControlServer.Handler {
 		WorkerEnvironment environment = new WorkerEnvironment(slot.id(), this.masterPid, control().socketPath(), token,
 				this.launch.port(), this.launch.socketMode(), this.properties.getWorker().getHeartbeatInterval());
 		long now = System.nanoTime();
+		List<String> command = this.launch.command(this.targetWorkers);
 		long pid;
 		try {
-			pid = this.posix.spawn(this.launch.command(), this.launch.environment(environment), this.launch.stdinFd());
+			pid = this.posix.spawn(command, this.launch.environment(environment), this.launch.stdinFd());
 		}
 		catch (IOException ex) {
-			logger.error("Could not start worker " + slot.id() + " with " + this.launch.command(), ex);
+			logger.error("Could not start worker " + slot.id() + " with " + command, ex);
 			return null;
 		}
 		WorkerProcess process = new WorkerProcess(slot.id(), pid, token, now, recycleAfterRequests());
@@ -346,6 +350,7 @@ public final class Master implements ControlServer.Handler {
 		}
 		String message = "Scaling from " + current + " to " + workers + " workers (" + origin + ")";
 		logger.info(message);
+		this.targetWorkers = workers;
 		for (int id = current + 1; id <= workers; id++) {
 			WorkerSlot slot = new WorkerSlot(id);
 			this.slots.put(id, slot);

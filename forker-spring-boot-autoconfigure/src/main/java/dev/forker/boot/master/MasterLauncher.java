@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.Binder;
@@ -22,6 +25,8 @@ import dev.forker.boot.worker.WorkerSocketMode;
  * @since 0.1.0
  */
 public final class MasterLauncher {
+
+	private static final Log logger = LogFactory.getLog(MasterLauncher.class);
 
 	private MasterLauncher() {
 	}
@@ -44,24 +49,19 @@ public final class MasterLauncher {
 					"Set server.port to a port from 1 to 65535, or to 0 for a free port chosen at start.");
 		}
 		PosixProcesses posix = PosixProcesses.load();
-		List<String> command = JavaCommandLine.current()
-			.withoutDebugger()
-			.toCommand(List.of(), properties.getWorker().getJvmArgs());
-		Master.Factory master = (launch) -> new Master(properties, launch, posix, validator.maxWorkers());
+		JavaCommandLine commandLine = JavaCommandLine.current().withoutDebugger();
+		int processors = Runtime.getRuntime().availableProcessors();
+		Launch launch = new Launch(environment, properties, commandLine, processors, validator.maxWorkers(), posix);
 		try {
 			return switch (properties.getMode()) {
 				case REUSEPORT -> {
 					try (PortReservation reservation = PortReservation.reserve(address, port)) {
-						yield master
-							.create(new WorkerLaunch(command, reservation.port(), WorkerSocketMode.REUSEPORT, null))
-							.run();
+						yield launch.run(reservation.port(), WorkerSocketMode.REUSEPORT, null);
 					}
 				}
 				case SHARED -> {
 					try (SharedListenSocket socket = SharedListenSocket.open(address, port, properties.getBacklog())) {
-						yield master
-							.create(new WorkerLaunch(command, socket.port(), WorkerSocketMode.INHERITED, socket.fd()))
-							.run();
+						yield launch.run(socket.port(), WorkerSocketMode.INHERITED, socket.fd());
 					}
 				}
 			};
@@ -69,6 +69,42 @@ public final class MasterLauncher {
 		catch (IOException ex) {
 			throw new UncheckedIOException("forker master failed", ex);
 		}
+	}
+
+	/**
+	 * Starting the master once the port is taken: as a lightweight JVM of its own when
+	 * possible, in this JVM otherwise.
+	 */
+	private record Launch(ConfigurableEnvironment environment, ForkerProperties properties, JavaCommandLine commandLine,
+			int processors, int maxWorkers, PosixProcesses posix) {
+
+		int run(int port, WorkerSocketMode socketMode, @Nullable Integer listenFd) throws IOException {
+			if (this.properties.getMaster().isLightweight()) {
+				List<String> command = LightweightMaster.command(this.commandLine);
+				if (command != null) {
+					MasterConfig config = new MasterConfig(this.properties, this.commandLine, this.processors,
+							this.maxWorkers, port, socketMode, listenFd, System.getenv(), logging());
+					int error = this.posix.exec(command, LightweightMaster.environment(config));
+					logger.warn("Could not start the lightweight master (errno " + error
+							+ "): the master stays in the application's JVM");
+				}
+				else {
+					logger.info("The master stays in the application's JVM: it was not started from a jar or a "
+							+ "class path, or does not log with Logback");
+				}
+			}
+			ForkerProperties.Worker worker = this.properties.getWorker();
+			WorkerLaunch launch = new WorkerLaunch(this.commandLine, worker.getJvmArgs(), worker.isAutoSize(),
+					this.processors, port, socketMode, listenFd, Map.of());
+			return new Master(this.properties, launch, this.posix, this.maxWorkers).run();
+		}
+
+		private MasterConfig.Logging logging() {
+			String level = this.environment.getProperty("logging.level.dev.forker",
+					this.environment.getProperty("logging.level.dev", "INFO"));
+			return new MasterConfig.Logging(this.environment.getProperty("spring.application.name"), level);
+		}
+
 	}
 
 }

@@ -87,6 +87,20 @@ final class PosixProcesses {
 	}
 
 	/**
+	 * Replace this process with a new program, keeping its pid and open file descriptors.
+	 * Returns only if that fails.
+	 * @param argv the command, {@code argv[0]} being the absolute path of the executable
+	 * @param environment the complete environment of the new program
+	 * @return the error number of the failure
+	 */
+	int exec(List<String> argv, Map<String, String> environment) {
+		List<String> envp = new ArrayList<>(environment.size());
+		environment.forEach((name, value) -> envp.add(name + "=" + value));
+		this.posix.execve(argv.get(0), argv.toArray(String[]::new), envp.toArray(String[]::new));
+		return this.posix.errno();
+	}
+
+	/**
 	 * Send a signal to a process.
 	 * @param pid the process
 	 * @param signal the signal
