@@ -219,6 +219,9 @@ public final class Master implements ControlServer.Handler {
 		if (link != null) {
 			control().close(link);
 		}
+		if (process.state() == WorkerState.READY && !this.stopping) {
+			broadcastSummary();
+		}
 		WorkerSlot slot = this.slots.get(process.id());
 		if (slot != null) {
 			slot.lastExit(status);
@@ -577,6 +580,7 @@ public final class Master implements ControlServer.Handler {
 				onReplacementReady(slot, process);
 			}
 		}
+		broadcastSummary();
 		if (!this.allReadyReported && readyWorkers() >= this.slots.size()) {
 			this.allReadyReported = true;
 			logger.info("All " + this.slots.size() + " workers are ready on port " + this.launch.port() + ", "
@@ -607,6 +611,20 @@ public final class Master implements ControlServer.Handler {
 		WorkerProcess process = connection.worker();
 		if (process != null && process.link() == connection) {
 			process.link(null);
+		}
+	}
+
+	/**
+	 * Tell every worker the new numbers at once, rather than in the answer to its next
+	 * heartbeat, so that their health follows without delay.
+	 */
+	private void broadcastSummary() {
+		ControlMessage.HeartbeatAck summary = new ControlMessage.HeartbeatAck(this.slots.size(), readyWorkers());
+		for (WorkerProcess process : List.copyOf(this.processes.values())) {
+			ControlConnection link = process.link();
+			if (link != null) {
+				control().send(link, summary);
+			}
 		}
 	}
 
