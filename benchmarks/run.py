@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "benchmarks/forker-benchmark-app/target/forker-benchmark-app-0.1.0-SNAPSHOT.jar")
 RESULTS = os.path.join(ROOT, "benchmarks/results")
 LUA = os.path.join(ROOT, "benchmarks/lua/report.lua")
+CDS_CACHE = os.path.join(ROOT, "benchmarks/forker-benchmark-app/target/cds-cache")
 ENDPOINTS = ["hello", "alloc", "locked"]
 JAVA = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64"), "bin/java")
 
@@ -159,15 +160,19 @@ def start_single(heap_mb):
     return deployment
 
 
-def start_forker(mode, workers, heap_mb, jvm_args=""):
-    deployment = Deployment("forker-" + mode, "forker %s (%d workers)" % (mode, workers))
+def start_forker(mode, workers, heap_mb, jvm_args="", cds=False):
+    name = "forker-%s%s" % (mode, "-cds" if cds else "")
+    deployment = Deployment(name, "forker %s (%d workers%s)" % (mode, workers, ", CDS" if cds else ""))
     extra = [a for a in jvm_args.split(",") if a]
+    options = ["--forker.worker.class-data-sharing=true", "-Djava.io.tmpdir=" + CDS_CACHE] if cds else []
     deployment.port = free_port()
     launched = time.monotonic()
-    master = deployment.spawn([JAVA, "-jar", JAR, "--server.port=%d" % deployment.port, "--forker.enabled=true",
+    system = [o for o in options if o.startswith("-D")]
+    master = deployment.spawn([JAVA] + system + ["-jar", JAR, "--server.port=%d" % deployment.port, "--forker.enabled=true",
                                "--forker.workers=%d" % workers, "--forker.mode=%s" % mode,
                                "--forker.worker.jvm-args=" + ",".join(["-Xmx%dm" % (heap_mb // workers)] + extra),
-                               "--forker.restart.initial-backoff=100ms"], "forker.log")
+                               "--forker.restart.initial-backoff=100ms"] + [o for o in options if o.startswith("--")],
+                              "forker.log")
     deployment.master = master
     seen = {}
 
@@ -319,10 +324,12 @@ def chart(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     labels = [r["label"] for r in results]
-    colors = ["#888888", "#2a7ab9", "#5aa9e6", "#d98c2b"][:len(results)]
+    palette = {"single": "#888888", "forker-shared": "#2a7ab9", "forker-reuseport": "#5aa9e6",
+               "forker-shared-cds": "#1b4f7a", "nginx": "#d98c2b"}
+    colors = [palette.get(r["name"], "#444444") for r in results]
     panels = [("hello: requests/s", "hello", "rps"), ("locked: requests/s", "locked", "rps"),
               ("alloc: p99 latency (ms)", "alloc", "p99_ms"), ("alloc: requests/s", "alloc", "rps")]
-    figure, axes = plt.subplots(1, len(panels) + 1, figsize=(18, 4.2))
+    figure, axes = plt.subplots(1, len(panels) + 1, figsize=(20, 4.6))
     for axis, (title, endpoint, key) in zip(axes, panels):
         values = [r["endpoints"][endpoint][key] for r in results]
         axis.bar(range(len(values)), values, color=colors)
@@ -348,8 +355,9 @@ def main():
     parser.add_argument("--heap-mb", type=int, default=1024, help="total heap of every configuration")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--output", default="", help="name of the result files (default: latest)")
-    parser.add_argument("--configs", default="single,forker-shared,forker-reuseport,nginx",
-                        help="comma-separated subset of single, forker-shared, forker-reuseport, nginx")
+    parser.add_argument("--configs", default="single,forker-shared,forker-reuseport,forker-shared-cds,nginx",
+                        help="comma-separated subset of single, forker-shared, forker-reuseport, "
+                             "forker-shared-cds, nginx")
     parser.add_argument("--worker-jvm-args", default="",
                         help="extra JVM options for forker's workers, comma-separated (an experiment)")
     args = parser.parse_args()
@@ -361,10 +369,18 @@ def main():
                 ("forker-shared", lambda: start_forker("shared", args.workers, args.heap_mb, args.worker_jvm_args)),
                 ("forker-reuseport",
                  lambda: start_forker("reuseport", args.workers, args.heap_mb, args.worker_jvm_args)),
+                ("forker-shared-cds",
+                 lambda: start_forker("shared", args.workers, args.heap_mb, args.worker_jvm_args, cds=True)),
                 ("nginx", lambda: start_nginx(args.workers, args.heap_mb))]
     selected = args.configs.split(",")
     starters = [(name, start) for name, start in starters if name in selected]
     results = []
+    if "forker-shared-cds" in selected:
+        # The first start prepares the class data sharing archive; the measured one uses it
+        print("== preparing the class data sharing archive", flush=True)
+        shutil.rmtree(CDS_CACHE, ignore_errors=True)
+        os.makedirs(CDS_CACHE)
+        start_forker("shared", args.workers, args.heap_mb, args.worker_jvm_args, cds=True).stop()
     for name, start in starters:
         print("== %s" % name, flush=True)
         deployment = start()

@@ -162,6 +162,14 @@ public class ForkerProperties {
 		private boolean autoSize = true;
 
 		/**
+		 * Whether workers start from the extracted application jar with a class data
+		 * sharing archive, prepared once by a training run (the application started up to
+		 * its context refresh with forker off) and cached under java.io.tmpdir. Needs a
+		 * java -jar launch; the first start takes one application startup longer.
+		 */
+		private boolean classDataSharing;
+
+		/**
 		 * Time a worker has to report that it is ready, from its start. A worker that
 		 * takes longer counts as a failed start. Not a request timeout.
 		 */
@@ -205,6 +213,14 @@ public class ForkerProperties {
 
 		public void setAutoSize(boolean autoSize) {
 			this.autoSize = autoSize;
+		}
+
+		public boolean isClassDataSharing() {
+			return this.classDataSharing;
+		}
+
+		public void setClassDataSharing(boolean classDataSharing) {
+			this.classDataSharing = classDataSharing;
 		}
 
 		public Duration getStartupTimeout() {

@@ -3,6 +3,7 @@ package dev.forker.boot.master;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -50,6 +51,10 @@ public final class MasterLauncher {
 		}
 		PosixProcesses posix = PosixProcesses.load();
 		JavaCommandLine commandLine = JavaCommandLine.current().withoutDebugger();
+		if (properties.getWorker().isClassDataSharing()) {
+			commandLine = new ClassDataSharing(Path.of(System.getProperty("java.io.tmpdir"), "forker-cds"))
+				.prepare(commandLine);
+		}
 		int processors = Runtime.getRuntime().availableProcessors();
 		Launch launch = new Launch(environment, properties, commandLine, processors, validator.maxWorkers(), posix);
 		try {
