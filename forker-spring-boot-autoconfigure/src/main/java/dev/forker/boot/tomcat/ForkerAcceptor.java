@@ -70,6 +70,12 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 					this.selector.select();
 					this.selector.selectedKeys().clear();
 					served = acceptAndServe();
+					if (served) {
+						// Let a sibling worker's acceptor, woken by the same burst of
+						// connections, take the next one: keeps keep-alive connections
+						// even
+						Thread.yield();
+					}
 					errorDelay = 0;
 				}
 				catch (IOException ex) {
