@@ -2,9 +2,6 @@ package dev.forker.boot.actuate;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
 import io.micrometer.core.instrument.Gauge;
@@ -20,6 +17,7 @@ import org.springframework.context.SmartLifecycle;
 
 import dev.forker.boot.control.ForkerStatus;
 import dev.forker.boot.master.WorkerState;
+import dev.forker.boot.worker.PeriodicTask;
 import dev.forker.boot.worker.WorkerAgent;
 
 /**
@@ -53,7 +51,7 @@ public class ForkerMetrics implements MeterBinder, SmartLifecycle {
 
 	private volatile @Nullable MultiGauge requests;
 
-	private volatile @Nullable ScheduledExecutorService executor;
+	private volatile @Nullable PeriodicTask task;
 
 	/**
 	 * Create a new instance.
@@ -123,28 +121,21 @@ public class ForkerMetrics implements MeterBinder, SmartLifecycle {
 
 	@Override
 	public void start() {
-		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "forker-metrics");
-			thread.setDaemon(true);
-			return thread;
-		});
-		executor.scheduleWithFixedDelay(this::refresh, REFRESH_INTERVAL.toMillis(), REFRESH_INTERVAL.toMillis(),
-				TimeUnit.MILLISECONDS);
-		this.executor = executor;
+		this.task = PeriodicTask.start("forker-metrics", REFRESH_INTERVAL, REFRESH_INTERVAL, this::refresh);
 	}
 
 	@Override
 	public void stop() {
-		ScheduledExecutorService executor = this.executor;
-		if (executor != null) {
-			executor.shutdownNow();
-			this.executor = null;
+		PeriodicTask task = this.task;
+		if (task != null) {
+			task.stop();
+			this.task = null;
 		}
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.executor != null;
+		return this.task != null;
 	}
 
 }

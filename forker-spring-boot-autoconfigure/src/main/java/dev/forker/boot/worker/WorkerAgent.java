@@ -12,8 +12,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,7 +64,7 @@ public final class WorkerAgent implements Closeable {
 
 	private volatile @Nullable MasterSummary masterSummary;
 
-	private volatile @Nullable ScheduledExecutorService heartbeats;
+	private volatile @Nullable PeriodicTask heartbeats;
 
 	private volatile boolean closed;
 
@@ -108,14 +106,8 @@ public final class WorkerAgent implements Closeable {
 	}
 
 	private void startHeartbeats() {
-		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "forker-heartbeat");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long interval = this.environment.heartbeatInterval().toMillis();
-		executor.scheduleAtFixedRate(this::sendHeartbeat, 0, interval, TimeUnit.MILLISECONDS);
-		this.heartbeats = executor;
+		this.heartbeats = PeriodicTask.start("forker-heartbeat", Duration.ZERO, this.environment.heartbeatInterval(),
+				this::sendHeartbeat);
 	}
 
 	private void sendHeartbeat() {
@@ -303,9 +295,9 @@ public final class WorkerAgent implements Closeable {
 	@Override
 	public void close() throws IOException {
 		this.closed = true;
-		ScheduledExecutorService executor = this.heartbeats;
-		if (executor != null) {
-			executor.shutdownNow();
+		PeriodicTask heartbeats = this.heartbeats;
+		if (heartbeats != null) {
+			heartbeats.stop();
 		}
 		this.channel.close();
 	}

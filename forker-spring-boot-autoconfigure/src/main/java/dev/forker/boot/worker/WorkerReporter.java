@@ -1,8 +1,6 @@
 package dev.forker.boot.worker;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -29,7 +27,7 @@ public class WorkerReporter implements SmartLifecycle {
 
 	private volatile String health = "STARTING";
 
-	private volatile @Nullable ScheduledExecutorService executor;
+	private volatile @Nullable PeriodicTask task;
 
 	/**
 	 * Create a new instance.
@@ -45,14 +43,8 @@ public class WorkerReporter implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "forker-health");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long interval = this.agent.getEnvironment().heartbeatInterval().toMillis();
-		executor.scheduleWithFixedDelay(this::evaluate, 0, interval, TimeUnit.MILLISECONDS);
-		this.executor = executor;
+		this.task = PeriodicTask.start("forker-health", Duration.ZERO, this.agent.getEnvironment().heartbeatInterval(),
+				this::evaluate);
 		this.agent.report(() -> this.health, this.counter::count);
 	}
 
@@ -68,16 +60,16 @@ public class WorkerReporter implements SmartLifecycle {
 
 	@Override
 	public void stop() {
-		ScheduledExecutorService executor = this.executor;
-		if (executor != null) {
-			executor.shutdownNow();
-			this.executor = null;
+		PeriodicTask task = this.task;
+		if (task != null) {
+			task.stop();
+			this.task = null;
 		}
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.executor != null;
+		return this.task != null;
 	}
 
 }
