@@ -27,8 +27,11 @@ class ClasspathLaunchIT {
 				String arguments = ForkerProcess.commandLine(pid);
 				assertThat(arguments).contains("-cp", ClasspathApplication.class.getName());
 			}
-			forker.signal("TERM");
+			// SIGINT (Ctrl-C) stops as gracefully as SIGTERM
+			forker.signal("INT");
 			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
+			assertThat(forker.output()).contains("Received SIGINT: stopping 2 workers gracefully");
+			assertThat(forker.livePids(forker.startedPids())).isEmpty();
 		}
 	}
 
