@@ -199,8 +199,15 @@ final class ControlServer implements Closeable {
 	}
 
 	private void closeSilentConnections(long nowNanos) {
-		for (ControlConnection connection : List.copyOf(this.connections)) {
+		List<ControlConnection> silent = null;
+		for (ControlConnection connection : this.connections) {
 			if (connection.worker() == null && nowNanos - connection.openedNanos() > INTRODUCTION_TIMEOUT_NANOS) {
+				silent = (silent != null) ? silent : new ArrayList<>();
+				silent.add(connection);
+			}
+		}
+		if (silent != null) {
+			for (ControlConnection connection : silent) {
 				logger.warn("Closed an anonymous control connection that did not introduce itself within 10s");
 				close(connection);
 			}

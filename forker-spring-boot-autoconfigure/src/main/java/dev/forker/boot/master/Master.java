@@ -189,7 +189,11 @@ public final class Master implements ControlServer.Handler {
 
 	private void retire(WorkerProcess process) {
 		if (!process.retiring()) {
+			boolean wasReady = process.state() == WorkerState.READY;
 			process.retire();
+			if (wasReady) {
+				broadcastSummary();
+			}
 			process.killAt(System.nanoTime() + this.properties.getShutdownTimeout().toNanos());
 			process.killReason(
 					"it did not stop within forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout()));
