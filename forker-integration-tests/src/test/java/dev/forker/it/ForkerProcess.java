@@ -107,6 +107,16 @@ final class ForkerProcess implements AutoCloseable {
 		return "\n--- " + this.log + " (last 6000 chars) ---\n" + output.substring(Math.max(0, output.length() - 6000));
 	}
 
+	/**
+	 * Assert that no process of this deployment logged a line at ERROR level or an
+	 * exception stack trace, apart from lines the test provokes on purpose.
+	 * @param expected patterns of error lines the test provokes
+	 */
+	void assertNoErrorsLogged(String... expected) {
+		List<String> errors = LogLines.errors(output(), expected);
+		assertThat(errors).as("ERROR lines and stack traces logged by " + this.command + " in " + this.log).isEmpty();
+	}
+
 	void awaitOutput(String text, Duration timeout) {
 		await().atMost(timeout)
 			.pollInterval(Duration.ofMillis(100))

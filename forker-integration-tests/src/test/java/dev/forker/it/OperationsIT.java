@@ -154,9 +154,13 @@ class OperationsIT {
 	@Order(5)
 	void rollingRestartReplacesEveryWorkerWithoutLosingARequest() throws Exception {
 		Set<Long> before = pids(status());
+		HttpProbe.Target target = HttpProbe.Target.http(this.forker.port());
 		LoadLoop load;
-		try (LoadLoop loop = LoadLoop.start(HttpProbe.Target.http(this.forker.port()), "/worker", 4, 200_000)) {
+		LoadLoop keepAlive;
+		try (LoadLoop loop = LoadLoop.start(target, "/worker", 4, 200_000);
+				LoadLoop pool = LoadLoop.startKeepAlive(target, "/worker", 8, 1_000_000)) {
 			load = loop;
+			keepAlive = pool;
 			HttpProbe.Response response = HttpProbe.post(this.forker.port(), "/actuator/forker/rolling-restart", "{}");
 			assertThat(response.status()).isEqualTo(200);
 			assertThat(Json.parse(response.body()).get("accepted").asBoolean()).as(response.body()).isTrue();
@@ -168,10 +172,13 @@ class OperationsIT {
 				assertThat(after).hasSize(2).doesNotContainAnyElementsOf(before);
 			});
 		}
-		report("rolling restart (POST /actuator/forker/rolling-restart)", load);
+		report("rolling restart (POST /actuator/forker/rolling-restart), new connections", load);
+		report("rolling restart (POST /actuator/forker/rolling-restart), keep-alive connections", keepAlive);
 		assertThat(this.forker.livePids(before)).isEmpty();
 		assertThat(load.failed()).as("requests lost during the rolling restart: " + load).isZero();
+		assertThat(keepAlive.failed()).as("requests lost on keep-alive connections: " + keepAlive).isZero();
 		assertThat(this.forker.output()).contains("Rolling restart of 2 workers");
+		this.forker.assertNoErrorsLogged();
 	}
 
 	@Test

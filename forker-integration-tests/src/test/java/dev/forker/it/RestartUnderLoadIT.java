@@ -5,33 +5,44 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
- * A worker stops gracefully and is restarted while a bounded client loop keeps sending
- * requests, each on a new connection. In shared mode the master holds the listening
- * socket, so no request may be lost; in reuseport mode the kernel resets the connections
- * waiting in the stopping worker's own accept queue, and the loss is reported, not
- * asserted.
+ * Workers are replaced while clients keep sending requests: first one worker is stopped
+ * gracefully ({@code SIGTERM}) and restarted, then every worker is replaced by a rolling
+ * restart ({@code SIGHUP} to the master). Two kinds of clients run throughout: some open
+ * a new connection for every request, others keep a connection busy as load balancers and
+ * client pools do. In shared mode the master holds the listening socket and a stopping
+ * worker closes each keep-alive connection after answering its next request with
+ * {@code Connection: close}, so no request may fail; in reuseport mode the kernel resets
+ * the connections waiting in the stopping worker's own accept queue, and the loss is
+ * reported, not asserted. No process may log an error in any mode.
  */
 class RestartUnderLoadIT {
 
-	private static final int CLIENTS = 4;
+	private static final int NEW_CONNECTION_CLIENTS = 4;
 
-	private static final long MAX_REQUESTS = 100_000;
+	private static final int KEEP_ALIVE_CLIENTS = 8;
 
-	@ParameterizedTest(name = "{0} in {1} mode")
-	@CsvSource({ "sample-webmvc, shared", "sample-webflux, shared", "sample-webmvc, reuseport",
-			"sample-webflux, reuseport" })
-	void restartingAWorkerUnderLoad(String sample, String mode) throws Exception {
+	private static final long MAX_REQUESTS = 1_000_000;
+
+	@ParameterizedTest(name = "{0} in {1} mode, virtual threads: {2}")
+	@CsvSource({ "sample-webmvc, shared, false", "sample-webmvc, shared, true", "sample-webflux, shared, false",
+			"sample-webmvc, reuseport, false", "sample-webflux, reuseport, false" })
+	void replacingWorkersUnderLoad(String sample, String mode, boolean virtualThreads) throws Exception {
 		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar(sample))
-			.name(sample + "-" + mode + "-restart-under-load")
-			.args("--forker.workers=2", "--forker.mode=" + mode, "--forker.restart.initial-backoff=100ms")
+			.name(sample + "-" + mode + (virtualThreads ? "-virtual" : "") + "-restart-under-load")
+			.args("--forker.workers=2", "--forker.mode=" + mode, "--forker.restart.initial-backoff=100ms",
+					"--spring.threads.virtual.enabled=" + virtualThreads)
 			.start()) {
 			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(90));
 			Map<Long, WorkerAnswer> workers = forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
@@ -41,26 +52,50 @@ class RestartUnderLoadIT {
 				.findFirst()
 				.orElseThrow()
 				.getKey();
-			LoadLoop load;
-			try (LoadLoop loop = LoadLoop.start(HttpProbe.Target.http(forker.port()), "/worker", CLIENTS,
-					MAX_REQUESTS)) {
-				load = loop;
+			HttpProbe.Target target = HttpProbe.Target.http(forker.port());
+			List<String> report = new ArrayList<>();
+			LoadLoop newConnections;
+			LoadLoop keepAlive;
+			try (LoadLoop loop = LoadLoop.start(target, "/worker", NEW_CONNECTION_CLIENTS, MAX_REQUESTS);
+					LoadLoop pool = LoadLoop.startKeepAlive(target, "/worker", KEEP_ALIVE_CLIENTS, MAX_REQUESTS)) {
+				newConnections = loop;
+				keepAlive = pool;
 				awaitRequests(loop, 200);
+				awaitRequests(pool, 200);
 				ForkerProcess.signal(victim, "TERM");
 				forker.awaitOutput("Worker 1 (pid " + victim + ") exited unexpectedly", Duration.ofSeconds(60));
 				forker.awaitOutput("Restarting worker 1", Duration.ofSeconds(10));
-				long before = loop.succeeded();
+				Set<Long> beforeRollingRestart = forker.awaitDistinctWorkers(2, Duration.ofSeconds(60)).keySet();
+				awaitRequests(loop, loop.succeeded() + 200);
+				awaitRequests(pool, pool.succeeded() + 200);
+				report.add(
+						String.format("worker 1 stopped and restarted: new connections %s; keep-alive %s", loop, pool));
+				forker.signal("HUP");
+				await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+					assertThat(forker.output()).contains("Rolling restart of 2 workers (SIGHUP)");
+					assertThat(forker.livePids(beforeRollingRestart)).isEmpty();
+				});
 				forker.awaitDistinctWorkers(2, Duration.ofSeconds(60));
-				awaitRequests(loop, before + 200);
+				awaitRequests(loop, loop.succeeded() + 200);
+				awaitRequests(pool, pool.succeeded() + 200);
 			}
-			report(sample, mode, load);
-			assertThat(load.isRunning()).isFalse();
+			report.add(String.format("after the rolling restart too: new connections %s; keep-alive %s", newConnections,
+					keepAlive));
+			report(sample, mode, virtualThreads, report);
+			assertThat(newConnections.isRunning()).isFalse();
+			assertThat(keepAlive.isRunning()).isFalse();
 			assertThat(forker.output()).as("the stopping worker logs to the console to the end")
 				.containsPattern("\\[worker-1\\] " + victim + " .*Graceful shutdown complete");
 			if (mode.equals("shared")) {
-				assertThat(load.failed()).as("requests lost in shared mode: " + load + forker.tail()).isZero();
+				assertThat(newConnections.failed()).as("requests lost on new connections: " + newConnections).isZero();
+				assertThat(keepAlive.failed()).as("requests lost on keep-alive connections: " + keepAlive).isZero();
+				assertThat(keepAlive.connections())
+					.as("keep-alive clients reconnected after Connection: close from stopping workers")
+					.isGreaterThan(KEEP_ALIVE_CLIENTS);
 			}
-			assertThat(load.succeeded()).isGreaterThan(400);
+			assertThat(newConnections.succeeded()).isGreaterThan(600);
+			assertThat(keepAlive.succeeded()).isGreaterThan(600);
+			forker.assertNoErrorsLogged();
 		}
 	}
 
@@ -72,13 +107,16 @@ class RestartUnderLoadIT {
 		assertThat(loop.succeeded()).as("requests served: " + loop).isGreaterThanOrEqualTo(count);
 	}
 
-	private static void report(String sample, String mode, LoadLoop load) throws IOException {
-		String line = String.format("%s %s: %d requests succeeded, %d failed while worker 1 restarted %s%n", sample,
-				mode, load.succeeded(), load.failed(), load.failures());
-		System.out.print(line);
+	private static void report(String sample, String mode, boolean virtualThreads, List<String> lines)
+			throws IOException {
+		StringBuilder text = new StringBuilder();
+		for (String line : lines) {
+			text.append(String.format("%s %s%s: %s%n", sample, mode, virtualThreads ? " (virtual threads)" : "", line));
+		}
+		System.out.print(text);
 		Path report = Path.of(System.getProperty("forker.it.log-dir", "target/it-logs"))
 			.resolveSibling("restart-under-load.txt");
-		Files.writeString(report, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+		Files.writeString(report, text, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 	}
 
 }

@@ -188,6 +188,13 @@ public class ForkerProperties {
 		private Duration heartbeatTimeout = Duration.ofSeconds(30);
 
 		/**
+		 * Time a worker that stops gracefully waits for each open connection to send its
+		 * next request, which it answers with Connection: close before closing the
+		 * connection. Connections still idle after it are closed.
+		 */
+		private Duration drainTimeout = Duration.ofSeconds(5);
+
+		/**
 		 * Number of requests after which a worker is replaced through a rolling restart,
 		 * as gunicorn's max_requests does against slow leaks. 0 never replaces workers.
 		 */
@@ -245,6 +252,14 @@ public class ForkerProperties {
 
 		public void setHeartbeatTimeout(Duration heartbeatTimeout) {
 			this.heartbeatTimeout = heartbeatTimeout;
+		}
+
+		public Duration getDrainTimeout() {
+			return this.drainTimeout;
+		}
+
+		public void setDrainTimeout(Duration drainTimeout) {
+			this.drainTimeout = drainTimeout;
 		}
 
 		public long getMaxRequests() {

@@ -23,6 +23,7 @@ import org.springframework.web.server.WebFilter;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
+import dev.forker.boot.netty.NettyConnectionDrain;
 import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
 import dev.forker.boot.worker.AvailabilityWorkerHealthCheck;
 import dev.forker.boot.worker.RequestCountingFilter;
@@ -101,8 +102,10 @@ public final class ForkerAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		ForkerTomcatWebServerFactoryCustomizer forkerTomcatWebServerFactoryCustomizer(WorkerAgent workerAgent) {
-			return new ForkerTomcatWebServerFactoryCustomizer(workerAgent.getEnvironment());
+		ForkerTomcatWebServerFactoryCustomizer forkerTomcatWebServerFactoryCustomizer(WorkerAgent workerAgent,
+				ForkerProperties properties) {
+			return new ForkerTomcatWebServerFactoryCustomizer(workerAgent.getEnvironment(),
+					properties.getWorker().getDrainTimeout());
 		}
 
 	}
@@ -114,10 +117,17 @@ public final class ForkerAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
+		NettyConnectionDrain forkerNettyConnectionDrain(ForkerProperties properties) {
+			return new NettyConnectionDrain(properties.getWorker().getDrainTimeout());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
 		ForkerNettyWebServerFactoryCustomizer forkerNettyWebServerFactoryCustomizer(WorkerAgent workerAgent,
-				ObjectProvider<ReactorResourceFactory> resourceFactory) {
+				ObjectProvider<ReactorResourceFactory> resourceFactory,
+				NettyConnectionDrain forkerNettyConnectionDrain) {
 			return new ForkerNettyWebServerFactoryCustomizer(workerAgent.getEnvironment(),
-					resourceFactory.getIfAvailable(ReactorResourceFactory::new));
+					resourceFactory.getIfAvailable(ReactorResourceFactory::new), forkerNettyConnectionDrain);
 		}
 
 	}

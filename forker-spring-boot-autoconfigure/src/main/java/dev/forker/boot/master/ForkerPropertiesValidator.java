@@ -35,6 +35,7 @@ final class ForkerPropertiesValidator {
 		ForkerProperties.Worker worker = properties.getWorker();
 		requirePositive("forker.worker.startup-timeout", worker.getStartupTimeout());
 		requirePositive("forker.worker.heartbeat-interval", worker.getHeartbeatInterval());
+		requirePositive("forker.worker.drain-timeout", worker.getDrainTimeout());
 		requirePositive("forker.worker.heartbeat-timeout", worker.getHeartbeatTimeout());
 		if (worker.getHeartbeatTimeout().compareTo(worker.getHeartbeatInterval().multipliedBy(2)) < 0) {
 			throw new InvalidForkerPropertyException("forker.worker.heartbeat-timeout",

@@ -1,6 +1,7 @@
 package dev.forker.boot.netty;
 
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.Ordered;
 import org.springframework.http.client.ReactorResourceFactory;
@@ -9,8 +10,9 @@ import dev.forker.boot.worker.WorkerEnvironment;
 
 /**
  * Makes a worker's Reactor Netty server serve the master's port: bound with
- * {@code SO_REUSEPORT}, or on the socket inherited from the master. It runs after Spring
- * Boot's own customizers, so that the port the master chose wins.
+ * {@code SO_REUSEPORT}, or on the socket inherited from the master, and drain its
+ * connections before a graceful shutdown. It runs after Spring Boot's own customizers, so
+ * that the port the master chose wins and the shutdown mode is known.
  *
  * @since 0.1.0
  */
@@ -21,20 +23,27 @@ public class ForkerNettyWebServerFactoryCustomizer
 
 	private final ReactorResourceFactory resourceFactory;
 
+	private final NettyConnectionDrain drain;
+
 	/**
 	 * Create a new instance.
 	 * @param worker the worker environment
 	 * @param resourceFactory the application's Reactor resources
+	 * @param drain drains the server's connections before a graceful shutdown
 	 */
-	public ForkerNettyWebServerFactoryCustomizer(WorkerEnvironment worker, ReactorResourceFactory resourceFactory) {
+	public ForkerNettyWebServerFactoryCustomizer(WorkerEnvironment worker, ReactorResourceFactory resourceFactory,
+			NettyConnectionDrain drain) {
 		this.worker = worker;
 		this.resourceFactory = resourceFactory;
+		this.drain = drain;
 	}
 
 	@Override
 	public void customize(NettyReactiveWebServerFactory factory) {
 		factory.setPort(this.worker.port());
 		factory.setResourceFactory(new WorkerReactorResourceFactory(this.resourceFactory, this.worker));
+		this.drain.setEnabled(factory.getShutdown() == Shutdown.GRACEFUL);
+		factory.addServerCustomizers(this.drain);
 	}
 
 	@Override

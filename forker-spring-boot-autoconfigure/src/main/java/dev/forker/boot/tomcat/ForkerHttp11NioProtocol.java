@@ -17,4 +17,12 @@ public class ForkerHttp11NioProtocol extends Http11NioProtocol {
 		super(new ForkerNioEndpoint());
 	}
 
+	/**
+	 * Return the endpoint of this protocol.
+	 * @return the endpoint
+	 */
+	public ForkerNioEndpoint getForkerEndpoint() {
+		return (ForkerNioEndpoint) getEndpoint();
+	}
+
 }

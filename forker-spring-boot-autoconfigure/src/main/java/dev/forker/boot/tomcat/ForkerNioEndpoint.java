@@ -7,14 +7,8 @@ import java.lang.invoke.VarHandle;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
-import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
-import org.apache.tomcat.util.net.SocketEvent;
-import org.apache.tomcat.util.net.SocketWrapperBase;
-import org.apache.tomcat.util.threads.ThreadPoolExecutor;
 import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.worker.WorkerEnvironment;
@@ -27,6 +21,13 @@ import dev.forker.boot.worker.WorkerSocketMode;
  * master in shared mode) and accepts with a {@link ForkerAcceptor}, which stops accepting
  * without the self-connection Tomcat normally uses to wake its acceptor: with a shared
  * port that connection could reach a sibling worker.
+ * <p>
+ * A graceful stop drains the connections before the endpoint pauses: it stops accepting,
+ * answers the next request on every open connection with {@code Connection: close} and
+ * closes the connection after that response, and pauses once every connection is closed
+ * or the drain timeout has passed. A paused Tomcat endpoint would answer a request that
+ * arrives on a kept-alive connection with a 503, or close the connection under a client
+ * that is already writing to it.
  *
  * @since 0.1.0
  */
@@ -44,11 +45,33 @@ public class ForkerNioEndpoint extends NioEndpoint {
 		}
 	}
 
-	private static final Duration DISPATCH_DRAIN_TIMEOUT = Duration.ofSeconds(1);
-
-	private final Set<SocketChannel> undispatched = ConcurrentHashMap.newKeySet();
+	private static final long DRAIN_POLL_MILLIS = 5;
 
 	private volatile @Nullable ForkerAcceptor forkerAcceptor;
+
+	private volatile boolean drainOnPause;
+
+	private volatile Duration drainTimeout = Duration.ofSeconds(5);
+
+	private volatile @Nullable Integer keepAliveBeforeDrain;
+
+	/**
+	 * Set whether a pause drains the open connections first, as a graceful shutdown does.
+	 * An immediate shutdown pauses without draining.
+	 * @param drainOnPause whether to drain on pause
+	 */
+	public void setDrainOnPause(boolean drainOnPause) {
+		this.drainOnPause = drainOnPause;
+	}
+
+	/**
+	 * Set the longest time a pause waits for open connections to send their next request
+	 * and close.
+	 * @param drainTimeout the drain timeout
+	 */
+	public void setDrainTimeout(Duration drainTimeout) {
+		this.drainTimeout = drainTimeout;
+	}
 
 	@Override
 	protected void initServerSocket() throws Exception {
@@ -105,69 +128,61 @@ public class ForkerNioEndpoint extends NioEndpoint {
 	}
 
 	void serve(SocketChannel socket) {
-		this.undispatched.add(socket);
 		if (!setSocketOptions(socket)) {
-			this.undispatched.remove(socket);
 			closeSocket(socket);
 		}
 	}
 
-	@Override
-	public boolean processSocket(SocketWrapperBase<NioChannel> socketWrapper, SocketEvent event, boolean dispatch) {
-		boolean processed = super.processSocket(socketWrapper, event, dispatch);
-		// Only now, with its processor queued, does a new connection stop counting as
-		// undispatched
-		if (socketWrapper != null && !this.undispatched.isEmpty()) {
-			NioChannel channel = socketWrapper.getSocket();
-			if (channel != null) {
-				this.undispatched.remove(channel.getIOChannel());
-			}
-		}
-		return processed;
-	}
-
 	/**
-	 * Stop accepting, let the connections already accepted reach the application, then
-	 * pause. Tomcat closes a connection unanswered when its first request is processed
-	 * after the pause, and Spring Boot's graceful shutdown only waits for requests that
-	 * are being handled, so without this a connection accepted an instant before the stop
-	 * would be lost.
+	 * Stop accepting, then, for a graceful stop, drain the open connections before
+	 * pausing.
 	 */
 	@Override
 	public void pause() {
 		ForkerAcceptor acceptor = this.forkerAcceptor;
 		if (isRunning() && !isPaused() && acceptor != null) {
 			acceptor.stopAccepting();
-			awaitAcceptedConnectionsDispatched();
+			if (this.drainOnPause) {
+				drain();
+			}
 		}
 		super.pause();
 	}
 
-	@Override
-	public void resume() {
-		super.resume();
-		ForkerAcceptor acceptor = this.forkerAcceptor;
-		if (acceptor != null && isRunning()) {
-			acceptor.resumeAccepting();
-		}
-	}
-
-	private void awaitAcceptedConnectionsDispatched() {
-		long deadline = System.nanoTime() + DISPATCH_DRAIN_TIMEOUT.toNanos();
-		while ((!this.undispatched.isEmpty() || !executorIdle()) && System.nanoTime() - deadline < 0) {
+	private void drain() {
+		this.keepAliveBeforeDrain = getMaxKeepAliveRequests();
+		// Every response from now on says Connection: close and ends its connection
+		setMaxKeepAliveRequests(1);
+		// Upgraded connections (HTTP/2) get their GOAWAY now rather than at the pause
+		getHandler().pause();
+		long deadline = System.nanoTime() + this.drainTimeout.toNanos();
+		while (!this.connections.isEmpty() && System.nanoTime() - deadline < 0) {
 			try {
-				Thread.sleep(2);
+				Thread.sleep(DRAIN_POLL_MILLIS);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				return;
 			}
 		}
+		if (!this.connections.isEmpty() && getLog().isDebugEnabled()) {
+			getLog().debug(this.connections.size() + " connections sent no request within the drain timeout of "
+					+ this.drainTimeout.toMillis() + "ms: closing them");
+		}
 	}
 
-	private boolean executorIdle() {
-		return !(getExecutor() instanceof ThreadPoolExecutor executor)
-				|| (executor.getActiveCount() == 0 && executor.getQueue().isEmpty());
+	@Override
+	public void resume() {
+		super.resume();
+		Integer keepAlive = this.keepAliveBeforeDrain;
+		if (keepAlive != null) {
+			setMaxKeepAliveRequests(keepAlive);
+			this.keepAliveBeforeDrain = null;
+		}
+		ForkerAcceptor acceptor = this.forkerAcceptor;
+		if (acceptor != null && isRunning()) {
+			acceptor.resumeAccepting();
+		}
 	}
 
 	void logAcceptFailure(Throwable failure) {

@@ -145,7 +145,7 @@ class ForkerAutoConfigurationTests {
 
 		@Bean
 		ForkerTomcatWebServerFactoryCustomizer customForkerCustomizer() {
-			return new ForkerTomcatWebServerFactoryCustomizer(WORKER);
+			return new ForkerTomcatWebServerFactoryCustomizer(WORKER, Duration.ofSeconds(1));
 		}
 
 	}

@@ -1,0 +1,171 @@
+package dev.forker.boot.netty;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Drains a worker's Reactor Netty server before Spring Boot's graceful shutdown disposes
+ * it. Reactor Netty closes idle keep-alive connections at once and the others after their
+ * current response, which never said {@code Connection: close}: a client that sends its
+ * next request on such a connection sees it reset. The drain stops accepting, answers the
+ * next request on every open connection with {@code Connection: close} (which makes
+ * Reactor Netty close the connection after that response), and waits until every
+ * connection is closed or the drain timeout has passed. Only then does Spring Boot's
+ * graceful shutdown run.
+ *
+ * @since 0.1.0
+ */
+public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecycle {
+
+	private static final Log logger = LogFactory.getLog(NettyConnectionDrain.class);
+
+	private static final String HANDLER_NAME = "forker.connectionDrain";
+
+	private static final long POLL_MILLIS = 5;
+
+	private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
+
+	private final Set<Channel> servers = ConcurrentHashMap.newKeySet();
+
+	private final ChannelHandler closeWhenDraining = new CloseWhenDraining();
+
+	private final Duration timeout;
+
+	private volatile boolean enabled = true;
+
+	private volatile boolean draining;
+
+	private volatile boolean running;
+
+	/**
+	 * Create a new instance.
+	 * @param timeout how long to wait for open connections to send their next request
+	 */
+	public NettyConnectionDrain(Duration timeout) {
+		this.timeout = timeout;
+	}
+
+	/**
+	 * Set whether to drain before a stop: only a graceful shutdown does.
+	 * @param enabled whether to drain
+	 */
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	@Override
+	public HttpServer apply(HttpServer server) {
+		return server.doOnChannelInit((observer, channel, remoteAddress) -> {
+			this.connections.add(channel);
+			channel.closeFuture().addListener((future) -> this.connections.remove(channel));
+			channel.pipeline().addLast(HANDLER_NAME, this.closeWhenDraining);
+		}).doOnBound((disposableServer) -> this.servers.add(disposableServer.channel()));
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		if (this.running && this.enabled) {
+			drain();
+		}
+		this.running = false;
+	}
+
+	@Override
+	public void stop(Runnable callback) {
+		if (!this.running || !this.enabled) {
+			this.running = false;
+			callback.run();
+			return;
+		}
+		Thread thread = new Thread(() -> {
+			try {
+				stop();
+			}
+			finally {
+				callback.run();
+			}
+		}, "forker-netty-drain");
+		thread.setDaemon(true);
+		thread.start();
+	}
+
+	private void drain() {
+		this.draining = true;
+		for (Channel server : this.servers) {
+			// Stops accepting: connections waiting in a shared queue go to the other
+			// workers
+			server.config().setAutoRead(false);
+		}
+		long deadline = System.nanoTime() + this.timeout.toNanos();
+		while (!this.connections.isEmpty() && System.nanoTime() - deadline < 0) {
+			try {
+				Thread.sleep(POLL_MILLIS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+		if (!this.connections.isEmpty() && logger.isDebugEnabled()) {
+			logger.debug(this.connections.size() + " connections sent no request within the drain timeout of "
+					+ this.timeout.toMillis() + "ms: closing them");
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		// Stops just before the web server's graceful shutdown
+		return WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 1;
+	}
+
+	boolean isDraining() {
+		return this.draining;
+	}
+
+	int openConnections() {
+		return this.connections.size();
+	}
+
+	/**
+	 * Marks every response written while draining as the last one of its connection.
+	 */
+	@ChannelHandler.Sharable
+	private final class CloseWhenDraining extends ChannelOutboundHandlerAdapter {
+
+		@Override
+		public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) throws Exception {
+			if (NettyConnectionDrain.this.draining && message instanceof HttpResponse response) {
+				HttpUtil.setKeepAlive(response, false);
+			}
+			super.write(context, message, promise);
+		}
+
+	}
+
+}
