@@ -21,6 +21,17 @@ final class FreePorts {
 		}
 	}
 
+	/**
+	 * Take a free port on loopback and keep it until closed, as another program would.
+	 * @return the held port
+	 * @throws IOException if no port can be bound
+	 */
+	static Held hold() throws IOException {
+		ServerSocket socket = new ServerSocket();
+		socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+		return new Held(socket);
+	}
+
 	static boolean isFree(int port) {
 		try (ServerSocket socket = new ServerSocket()) {
 			socket.bind(new InetSocketAddress(port));
@@ -29,6 +40,24 @@ final class FreePorts {
 		catch (IOException ex) {
 			return false;
 		}
+	}
+
+	/**
+	 * A port held by a listening socket.
+	 *
+	 * @param socket the socket
+	 */
+	record Held(ServerSocket socket) implements AutoCloseable {
+
+		int port() {
+			return this.socket.getLocalPort();
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.socket.close();
+		}
+
 	}
 
 }

@@ -127,9 +127,12 @@ class ServerModeTlsIT {
 			for (long worker : this.forker.livePids(this.forker.startedPids())) {
 				Set<String> shared = new HashSet<>(sockets(worker));
 				shared.retainAll(masterSockets);
+				Path descriptors = Path.of("/proc", Long.toString(worker), "fd");
+				assertThat(Files.readSymbolicLink(descriptors.resolve("0"))).as("standard input of worker %d", worker)
+					.isEqualTo(Path.of("/dev/null"));
 				if (this.mode.equals("shared")) {
 					assertThat(shared).as("sockets worker %d shares with its master", worker).hasSize(1);
-					assertThat(Files.readSymbolicLink(Path.of("/proc", Long.toString(worker), "fd", "0")).toString())
+					assertThat(Files.readSymbolicLink(descriptors.resolve("3")).toString())
 						.isEqualTo(shared.iterator().next());
 				}
 				else {

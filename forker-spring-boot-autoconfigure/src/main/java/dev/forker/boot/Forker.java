@@ -2,7 +2,7 @@ package dev.forker.boot;
 
 import java.util.OptionalInt;
 
-import dev.forker.boot.worker.WorkerEnvironment;
+import dev.forker.boot.control.WorkerEnvironment;
 
 /**
  * Where the running code lives in a forker deployment. The application context only ever

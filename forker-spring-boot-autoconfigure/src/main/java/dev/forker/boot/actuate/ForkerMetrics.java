@@ -1,7 +1,11 @@
 package dev.forker.boot.actuate;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.function.ToLongFunction;
 
 import io.micrometer.core.instrument.Gauge;
@@ -16,8 +20,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.context.SmartLifecycle;
 
 import dev.forker.boot.control.ForkerStatus;
-import dev.forker.boot.master.WorkerState;
-import dev.forker.boot.worker.PeriodicTask;
+import dev.forker.boot.control.WorkerState;
 import dev.forker.boot.worker.WorkerAgent;
 
 /**
@@ -51,7 +54,7 @@ public class ForkerMetrics implements MeterBinder, SmartLifecycle {
 
 	private volatile @Nullable MultiGauge requests;
 
-	private volatile @Nullable PeriodicTask task;
+	private volatile @Nullable ScheduledFuture<?> task;
 
 	/**
 	 * Create a new instance.
@@ -100,13 +103,33 @@ public class ForkerMetrics implements MeterBinder, SmartLifecycle {
 			return;
 		}
 		this.status = status;
-		List<ForkerStatus.Worker> current = status.workers()
-			.stream()
-			.filter((worker) -> !worker.state().equals(WorkerState.STOPPING.displayName()))
-			.toList();
+		List<ForkerStatus.Worker> current = currentProcessOfEachId(status.workers());
 		update(this.restarts, current, ForkerStatus.Worker::restarts);
 		update(this.uptime, current, ForkerStatus.Worker::uptimeSeconds);
 		update(this.requests, current, ForkerStatus.Worker::requests);
+	}
+
+	/**
+	 * Return one process per worker id: during a rolling restart an id has two, and two
+	 * rows with the same tags would be one meter registered twice.
+	 */
+	static List<ForkerStatus.Worker> currentProcessOfEachId(List<ForkerStatus.Worker> workers) {
+		Map<Integer, ForkerStatus.Worker> byId = new TreeMap<>();
+		for (ForkerStatus.Worker worker : workers) {
+			if (!worker.state().equals(WorkerState.STOPPING.displayName())) {
+				byId.merge(worker.id(), worker, ForkerMetrics::moreCurrent);
+			}
+		}
+		return List.copyOf(byId.values());
+	}
+
+	private static ForkerStatus.Worker moreCurrent(ForkerStatus.Worker one, ForkerStatus.Worker other) {
+		boolean oneReady = one.state().equals(WorkerState.READY.displayName());
+		boolean otherReady = other.state().equals(WorkerState.READY.displayName());
+		if (oneReady != otherReady) {
+			return oneReady ? one : other;
+		}
+		return other.startedAt().isAfter(one.startedAt()) ? other : one;
 	}
 
 	private static void update(@Nullable MultiGauge gauge, List<ForkerStatus.Worker> workers,
@@ -121,14 +144,15 @@ public class ForkerMetrics implements MeterBinder, SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.task = PeriodicTask.start("forker-metrics", REFRESH_INTERVAL, REFRESH_INTERVAL, this::refresh);
+		this.task = this.agent.getScheduler()
+			.scheduleWithFixedDelay(this::refresh, Instant.now().plus(REFRESH_INTERVAL), REFRESH_INTERVAL);
 	}
 
 	@Override
 	public void stop() {
-		PeriodicTask task = this.task;
+		ScheduledFuture<?> task = this.task;
 		if (task != null) {
-			task.stop();
+			task.cancel(false);
 			this.task = null;
 		}
 	}

@@ -102,10 +102,8 @@ public final class ForkerAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		ForkerTomcatWebServerFactoryCustomizer forkerTomcatWebServerFactoryCustomizer(WorkerAgent workerAgent,
-				ForkerProperties properties) {
-			return new ForkerTomcatWebServerFactoryCustomizer(workerAgent.getEnvironment(),
-					properties.getWorker().getDrainTimeout());
+		ForkerTomcatWebServerFactoryCustomizer forkerTomcatWebServerFactoryCustomizer(ForkerProperties properties) {
+			return new ForkerTomcatWebServerFactoryCustomizer(properties.getWorker().getDrainTimeout());
 		}
 
 	}

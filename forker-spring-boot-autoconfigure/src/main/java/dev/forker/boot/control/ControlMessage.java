@@ -45,11 +45,17 @@ public sealed interface ControlMessage {
 	}
 
 	/**
-	 * The worker's application failed to start; the worker exits next.
+	 * The worker's application failed to start; the worker exits next. A worker sends it
+	 * once with the root cause, and again with Spring Boot's failure analysis when one
+	 * applies.
 	 *
 	 * @param reason a one-line description of the failure
+	 * @param description the description of Spring Boot's failure analysis, or
+	 * {@code null}
+	 * @param action the action of Spring Boot's failure analysis, or {@code null}
 	 */
-	record StartupFailed(String reason) implements ControlMessage {
+	record StartupFailed(String reason, @Nullable String description,
+			@Nullable String action) implements ControlMessage {
 
 	}
 
@@ -84,12 +90,16 @@ public sealed interface ControlMessage {
 	}
 
 	/**
-	 * The master's view of all workers.
+	 * The master's view of all workers, or one part of it: a status of many workers is
+	 * split into parts that each fit in one message, every part with the master and some
+	 * of the workers.
 	 *
 	 * @param requestId the id of the request
-	 * @param status the status
+	 * @param status the status, or this part of it
+	 * @param part the number of this part, from 1
+	 * @param parts the number of parts
 	 */
-	record StatusReply(long requestId, ForkerStatus status) implements ControlMessage {
+	record StatusReply(long requestId, ForkerStatus status, int part, int parts) implements ControlMessage {
 
 	}
 

@@ -1,6 +1,7 @@
 package dev.forker.boot.control;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Splits a byte stream into newline-terminated lines of bounded length. A line longer
@@ -11,18 +12,25 @@ import java.nio.ByteBuffer;
  */
 public final class LineFramer {
 
-	private final byte[] buffer;
+	private static final byte[] EMPTY = new byte[0];
+
+	private static final int INITIAL_CAPACITY = 256;
+
+	private final int maxLineBytes;
+
+	private byte[] buffer = EMPTY;
 
 	private int length;
 
 	private boolean skipping;
 
 	/**
-	 * Create a framer for lines of at most {@code maxLineBytes} bytes.
+	 * Create a framer for lines of at most {@code maxLineBytes} bytes. Its buffer grows
+	 * with the longest line seen and is released once no partial line is kept.
 	 * @param maxLineBytes the longest accepted line, newline excluded
 	 */
 	public LineFramer(int maxLineBytes) {
-		this.buffer = new byte[maxLineBytes];
+		this.maxLineBytes = maxLineBytes;
 	}
 
 	/**
@@ -43,16 +51,37 @@ public final class LineFramer {
 				this.length = 0;
 			}
 			else if (!this.skipping) {
-				if (this.length == this.buffer.length) {
+				if (this.length == this.maxLineBytes) {
 					this.skipping = true;
 					this.length = 0;
-					handler.oversized(this.buffer.length);
+					this.buffer = EMPTY;
+					handler.oversized(this.maxLineBytes);
 				}
 				else {
+					if (this.length == this.buffer.length) {
+						grow();
+					}
 					this.buffer[this.length++] = b;
 				}
 			}
 		}
+		if (this.length == 0 && this.buffer.length > INITIAL_CAPACITY) {
+			// Idle connections keep no large buffer
+			this.buffer = EMPTY;
+		}
+	}
+
+	/**
+	 * Return the size of the buffer this framer holds now.
+	 * @return the buffer size in bytes
+	 */
+	int bufferSize() {
+		return this.buffer.length;
+	}
+
+	private void grow() {
+		int capacity = Math.max(INITIAL_CAPACITY, this.buffer.length * 2);
+		this.buffer = Arrays.copyOf(this.buffer, Math.min(capacity, this.maxLineBytes));
 	}
 
 	/**

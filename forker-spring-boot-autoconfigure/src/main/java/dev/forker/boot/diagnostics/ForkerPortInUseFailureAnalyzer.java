@@ -14,9 +14,10 @@ class ForkerPortInUseFailureAnalyzer extends AbstractFailureAnalyzer<ForkerPortI
 	protected FailureAnalysis analyze(Throwable rootFailure, ForkerPortInUseException cause) {
 		int port = cause.getPort();
 		return new FailureAnalysis(
-				"forker cannot start: " + cause.getMessage() + " (server.port=" + port + "), so no worker was started.",
+				"forker cannot start: " + cause.getMessage() + " (" + cause.getProperty() + "=" + port
+						+ "), so no worker was started.",
 				"Stop the process that listens on port " + port + " (ss -ltnp 'sport = :" + port
-						+ "' names it), or set server.port to a free port.",
+						+ "' names it), or set " + cause.getProperty() + " to a free port.",
 				cause);
 	}
 

@@ -13,9 +13,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 
-import dev.forker.boot.master.MasterLauncher;
+import dev.forker.boot.launch.MasterLauncher;
 import dev.forker.boot.worker.WorkerAgent;
-import dev.forker.boot.worker.WorkerEnvironment;
+import dev.forker.boot.control.WorkerEnvironment;
 
 /**
  * Where prefork mode begins. Once the environment is prepared (application properties and
@@ -91,7 +91,7 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 	public void failed(@Nullable ConfigurableApplicationContext context, Throwable exception) {
 		WorkerAgent agent = this.agent;
 		if (agent != null) {
-			agent.reportStartupFailed(describe(exception));
+			agent.reportStartupFailed(describe(exception), null, null);
 		}
 	}
 

@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.core.NativeDetector;
 import org.springframework.core.env.Environment;
 
-import dev.forker.boot.worker.WorkerEnvironment;
+import dev.forker.boot.control.WorkerEnvironment;
 
 /**
  * The part a starting application plays in a forker deployment.

@@ -1,6 +1,7 @@
 package dev.forker.boot.master;
 
 import java.io.IOException;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,34 +9,43 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
-import jnr.constants.platform.Signal;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.springframework.util.backoff.BackOffExecution;
 
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.control.ControlLink;
 import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ControlMessage.Command;
+import dev.forker.boot.control.ControlServer;
 import dev.forker.boot.control.ForkerStatus;
-import dev.forker.boot.worker.WorkerEnvironment;
+import dev.forker.boot.control.WorkerState;
+import dev.forker.boot.diagnostics.Durations;
+import dev.forker.boot.master.WorkerProcess.StartupFailure;
+import dev.forker.boot.posix.ExitStatus;
 
 /**
- * The forker master. It starts the workers, watches their heartbeats, reaps them,
- * restarts those that exit unexpectedly, replaces them one at a time on request, changes
- * their number, and stops them all on {@code SIGTERM} or {@code SIGINT}.
+ * The forker master: a small event loop that owns the state of every worker. It starts
+ * the workers, watches their heartbeats, reaps them, restarts those that exit
+ * unexpectedly, replaces them one at a time on request, changes their number, and stops
+ * them all on {@code SIGTERM} or {@code SIGINT}.
  * <p>
- * All of its state lives on one thread, the one that calls {@link #run()}: reaper and
- * signal threads only post tasks to it, and the control socket is served by the same
- * thread with a selector. The master also spawns workers from that thread, which keeps
- * the list of file descriptors that a new worker must not inherit exact.
+ * All state lives on the thread that runs the loop: other threads (signals, the reaper)
+ * only {@link #post(Runnable) post} tasks to it. The operating system is behind
+ * {@link WorkerProcesses} and time behind {@link MasterClock}, so that the state machine
+ * can be driven in tests without processes or waiting. Nothing one worker, one task or
+ * one spawn does can end the loop: failures are logged and the loop goes on; only a stop
+ * signal, a start that cannot succeed, or an exhausted restart budget end it.
  *
  * @since 0.1.0
  */
@@ -43,41 +53,60 @@ public final class Master implements ControlServer.Handler {
 
 	private static final Log logger = LogFactory.getLog(Master.class);
 
-	private static final long KILL_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
+	static final long KILL_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-	private static final long THREAD_DUMP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+	static final long THREAD_DUMP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+	/**
+	 * Time a worker that never was ready gets to stop before it is killed: it has no
+	 * request to finish.
+	 */
+	static final long UNREADY_STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+	static final int STATUS_WORKERS_PER_MESSAGE = 64;
+
+	private static final int MAX_HEALTH_LENGTH = 64;
+
+	private static final int MAX_FAILURE_LENGTH = 8 * 1024;
 
 	private final ForkerProperties properties;
 
-	private final WorkerLaunch launch;
+	private final WorkerProcesses processes;
 
-	private final PosixProcesses posix;
+	private final MasterClock clock;
+
+	private final MasterListeners listeners;
+
+	private final int maxWorkers;
+
+	private final int port;
+
+	private final long masterPid;
 
 	private final RestartPolicy restartPolicy;
 
 	private final RollingRestart rollingRestart = new RollingRestart();
 
-	private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+	private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
 	private final Map<Integer, WorkerSlot> slots = new TreeMap<>();
 
-	private final Map<Long, WorkerProcess> processes = new HashMap<>();
+	private final Map<Long, WorkerProcess> running = new HashMap<>();
+
+	private final Map<ControlLink, WorkerProcess> links = new HashMap<>();
 
 	private final SecureRandom random = new SecureRandom();
 
-	private final long masterPid = ProcessHandle.current().pid();
+	private final long startedNanos;
 
-	private final long startedNanos = System.nanoTime();
+	private final Instant startedAt;
 
-	private final Instant startedAt = Instant.now();
-
-	private final int maxWorkers;
-
-	private @Nullable ControlServer control;
+	private volatile Runnable wakeUp = () -> {
+	};
 
 	private int targetWorkers;
 
-	private boolean allReadyReported;
+	private boolean everReady;
 
 	private boolean stopping;
 
@@ -87,94 +116,186 @@ public final class Master implements ControlServer.Handler {
 
 	private int exitCode;
 
-	Master(ForkerProperties properties, WorkerLaunch launch, PosixProcesses posix, int maxWorkers) {
+	/**
+	 * Create a new master.
+	 * @param properties the validated {@code forker.*} properties
+	 * @param processes starts, signals and reaps worker processes
+	 * @param clock the clock
+	 * @param listeners the listening sockets held for the workers
+	 * @param maxWorkers the largest number of workers scaling may reach
+	 * @param port the server port the workers serve
+	 * @param masterPid the pid of the master
+	 */
+	public Master(ForkerProperties properties, WorkerProcesses processes, MasterClock clock, MasterListeners listeners,
+			int maxWorkers, int port, long masterPid) {
 		this.properties = properties;
-		this.launch = launch;
-		this.posix = posix;
+		this.processes = processes;
+		this.clock = clock;
+		this.listeners = listeners;
 		this.maxWorkers = maxWorkers;
+		this.port = port;
+		this.masterPid = masterPid;
 		this.restartPolicy = new RestartPolicy(properties.getRestart());
+		this.startedNanos = clock.nanoTime();
+		this.startedAt = clock.instant();
 	}
 
 	/**
-	 * Start the workers and supervise them until they are all stopped.
-	 * @return the exit code for the master: 0 after a requested stop, 1 when forker gave
-	 * up
-	 * @throws IOException if the control socket cannot be served
+	 * Start the workers and run the loop on this thread until they are all stopped.
+	 * @param control the control channel, served by this thread
+	 * @return the exit code for the master: 0 after a requested stop, 1 when a start
+	 * could not succeed or forker gave up
+	 * @throws IOException if the control channel fails
 	 */
-	public int run() throws IOException {
-		try (ControlServer control = ControlServer.open(this)) {
-			this.control = control;
-			MasterSignals.install((name) -> post(() -> onStopSignal(name)), "TERM", "INT");
-			MasterSignals.install((name) -> post(() -> onOperatorSignal(name)), "HUP", "TTIN", "TTOU");
-			int workers = this.properties.determineWorkers();
-			this.targetWorkers = workers;
-			logger.info("forker master (pid " + this.masterPid + ") starting " + workers + " workers on port "
-					+ this.launch.port() + " (" + mode() + " mode)");
-			for (int id = 1; id <= workers; id++) {
-				WorkerSlot slot = new WorkerSlot(id);
-				this.slots.put(id, slot);
-				if (start(slot, false) == null) {
-					this.exitCode = 1;
-					beginStop("a worker could not be started");
-					break;
-				}
-			}
-			while (!(this.stopping && this.processes.isEmpty())) {
-				control.poll(millisUntilNextDeadline());
-				runTasks();
-				runTimers(System.nanoTime());
-			}
-			logger.info("forker master (pid " + this.masterPid + ") stopped");
-			return this.exitCode;
+	public int run(ControlServer control) throws IOException {
+		this.wakeUp = control::wakeup;
+		control.handler(this);
+		start();
+		while (!isFinished()) {
+			control.poll(millisUntilNextDeadline());
+			runPending();
+			tick();
 		}
+		logger.info("forker master (pid " + this.masterPid + ") stopped");
+		return this.exitCode;
+	}
+
+	/**
+	 * Hand a task to the loop's thread. Safe to call from any thread.
+	 * @param task the task
+	 */
+	public void post(Runnable task) {
+		this.tasks.add(task);
+		this.wakeUp.run();
+	}
+
+	/**
+	 * Reap the workers that have exited: for the reaper, through {@link #post}.
+	 */
+	public void reap() {
+		for (WorkerProcesses.Exit exit : this.processes.reapExited()) {
+			onExit(exit.pid(), exit.status());
+		}
+	}
+
+	/**
+	 * Act on a stop signal ({@code TERM} or {@code INT}), on the loop's thread.
+	 * @param name the signal name
+	 */
+	public void onStopSignal(String name) {
+		if (!this.stopping) {
+			logger.info("Received SIG" + name + ": stopping " + this.running.size() + " workers gracefully");
+			beginStop("SIG" + name);
+		}
+		else if ("INT".equals(name) && !this.killed) {
+			logger.warn("Received SIGINT again: killing " + this.running.size() + " workers now");
+			killAll();
+		}
+		else {
+			logger.info("Received SIG" + name + " while stopping: still waiting for " + this.running.size()
+					+ " workers (SIGINT kills them now)");
+		}
+	}
+
+	/**
+	 * Act on an operator signal ({@code HUP}, {@code TTIN} or {@code TTOU}), on the
+	 * loop's thread.
+	 * @param name the signal name
+	 */
+	public void onOperatorSignal(String name) {
+		ControlMessage.CommandReply reply = switch (name) {
+			case "HUP" -> execute(Command.ROLLING_RESTART, null, "SIGHUP");
+			case "TTIN" -> execute(Command.SCALE, this.slots.size() + 1, "SIGTTIN");
+			case "TTOU" -> execute(Command.SCALE, this.slots.size() - 1, "SIGTTOU");
+			default -> new ControlMessage.CommandReply(0, false, "unexpected signal SIG" + name);
+		};
+		if (!reply.accepted()) {
+			logger.warn("Ignored SIG" + name + ": " + reply.message());
+		}
+	}
+
+	void start() {
+		int workers = this.properties.determineWorkers();
+		this.targetWorkers = workers;
+		logger.info("forker master (pid " + this.masterPid + ") starting " + workers + " workers on port " + this.port
+				+ " (" + mode() + " mode)");
+		for (int id = 1; id <= workers && !this.stopping; id++) {
+			WorkerSlot slot = new WorkerSlot(id);
+			this.slots.put(id, slot);
+			if (start(slot, false) == null) {
+				this.exitCode = 1;
+				beginStop("worker " + id + " could not be started");
+			}
+		}
+	}
+
+	void runPending() {
+		Runnable task;
+		while ((task = this.tasks.poll()) != null) {
+			try {
+				task.run();
+			}
+			catch (Throwable ex) {
+				logger.error("forker master: a task failed, the master goes on", ex);
+			}
+		}
+	}
+
+	void tick() {
+		try {
+			long now = this.clock.nanoTime();
+			killOverdue(now);
+			if (this.stopping) {
+				checkStopDeadline(now);
+				return;
+			}
+			watch(now);
+			restartDue(now);
+			advanceRollingRestart();
+		}
+		catch (Throwable ex) {
+			logger.error("forker master: checking the workers failed, the master goes on", ex);
+		}
+	}
+
+	boolean isFinished() {
+		return this.stopping && this.running.isEmpty();
+	}
+
+	int exitCode() {
+		return this.exitCode;
 	}
 
 	private String mode() {
 		return this.properties.getMode().name().toLowerCase(Locale.ROOT);
 	}
 
-	private void post(Runnable task) {
-		this.tasks.add(task);
-		ControlServer control = this.control;
-		if (control != null) {
-			control.wakeup();
-		}
-	}
-
-	private void runTasks() {
-		Runnable task;
-		while ((task = this.tasks.poll()) != null) {
-			task.run();
-		}
-	}
-
 	// Starting and stopping processes
 
 	private @Nullable WorkerProcess start(WorkerSlot slot, boolean asReplacement) {
 		slot.cancelRestart();
-		String token = HexFormat.of().formatHex(this.random.generateSeed(16));
-		WorkerEnvironment environment = new WorkerEnvironment(slot.id(), this.masterPid, control().socketPath(), token,
-				this.launch.port(), this.launch.socketMode(), this.properties.getWorker().getHeartbeatInterval());
-		long now = System.nanoTime();
-		List<String> command = this.launch.command(this.targetWorkers);
+		byte[] secret = new byte[16];
+		this.random.nextBytes(secret);
+		String token = HexFormat.of().formatHex(secret);
 		long pid;
 		try {
-			pid = this.posix.spawn(command, this.launch.environment(environment), this.launch.stdinFd());
+			pid = this.processes.start(slot.id(), token, this.targetWorkers);
 		}
-		catch (IOException ex) {
-			logger.error("Could not start worker " + slot.id() + " with " + command, ex);
+		catch (IOException | RuntimeException ex) {
+			logger.error("Could not start worker " + slot.id() + ": " + ex.getMessage());
 			return null;
 		}
-		WorkerProcess process = new WorkerProcess(slot.id(), pid, token, now, recycleAfterRequests());
+		WorkerProcess process = new WorkerProcess(slot.id(), pid, token, this.clock.nanoTime(), this.clock.instant(),
+				recycleAfterRequests());
+		WorkerProcess replaced = slot.current();
 		if (asReplacement) {
 			slot.replacement(process);
 		}
 		else {
 			slot.current(process);
 		}
-		this.processes.put(pid, process);
-		this.posix.reapWhenDone(pid, (status) -> post(() -> onExit(pid, status)));
-		logger.info("Started " + process + (asReplacement ? " to replace " + slot.current() : ""));
+		this.running.put(pid, process);
+		logger.info("Started " + process + (asReplacement ? " to replace " + replaced : ""));
 		return process;
 	}
 
@@ -188,40 +309,47 @@ public final class Master implements ControlServer.Handler {
 	}
 
 	private void retire(WorkerProcess process) {
-		if (!process.retiring()) {
-			boolean wasReady = process.state() == WorkerState.READY;
-			process.retire();
-			if (wasReady) {
-				broadcastSummary();
-			}
-			process.killAt(System.nanoTime() + this.properties.getShutdownTimeout().toNanos());
-			process.killReason(
-					"it did not stop within forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout()));
-			this.posix.signal(process.pid(), Signal.SIGTERM);
+		if (process.retiring()) {
+			return;
 		}
+		boolean wasReady = process.state() == WorkerState.READY;
+		process.retire();
+		if (wasReady) {
+			broadcastSummary();
+		}
+		process.killAt(this.clock.nanoTime() + this.properties.getShutdownTimeout().toNanos());
+		process.killReason(
+				"it did not stop within forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout()));
+		this.processes.signalGroup(process.pid(), ProcessSignal.TERM);
 	}
 
 	private void dumpAndKill(WorkerProcess process, String reason) {
 		logger.warn(
 				capitalize(process.toString()) + " " + reason + ": requesting a thread dump (SIGQUIT) and killing it");
+		boolean wasReady = process.state() == WorkerState.READY;
 		process.state(WorkerState.UNRESPONSIVE);
+		if (wasReady) {
+			broadcastSummary();
+		}
 		process.killReason(reason);
-		process.killAt(System.nanoTime() + THREAD_DUMP_GRACE_NANOS);
-		this.posix.signal(process.pid(), Signal.SIGQUIT);
+		process.killAt(this.clock.nanoTime() + THREAD_DUMP_GRACE_NANOS);
+		this.processes.signal(process.pid(), ProcessSignal.QUIT);
 		// A stopped (SIGSTOP) JVM writes its thread dump once it runs again
-		this.posix.signal(process.pid(), Signal.SIGCONT);
+		this.processes.signalGroup(process.pid(), ProcessSignal.CONT);
 	}
 
 	// Exits
 
 	private void onExit(long pid, ExitStatus status) {
-		WorkerProcess process = this.processes.remove(pid);
+		WorkerProcess process = this.running.remove(pid);
 		if (process == null) {
 			return;
 		}
-		ControlConnection link = process.link();
+		ControlLink link = process.link();
 		if (link != null) {
-			control().close(link);
+			this.links.remove(link);
+			process.link(null);
+			link.close();
 		}
 		if (process.state() == WorkerState.READY && !this.stopping) {
 			broadcastSummary();
@@ -232,7 +360,7 @@ public final class Master implements ControlServer.Handler {
 		}
 		if (process == this.rollingRestart.retiring()) {
 			logger.info("Stopped " + process + ": " + status);
-			this.rollingRestart.stepDone();
+			this.rollingRestart.finishStep(process.id());
 			return;
 		}
 		if (this.stopping || process.retiring()) {
@@ -240,17 +368,20 @@ public final class Master implements ControlServer.Handler {
 			return;
 		}
 		String failure = describeFailure(process, status);
+		if (!process.wasReady() && !this.everReady) {
+			failStart(process, failure);
+			return;
+		}
 		logger.warn(failure);
 		if (slot == null) {
 			return;
 		}
-		long now = System.nanoTime();
 		if (slot.replacement() == process) {
 			slot.replacement(null);
 			logger.error("Rolling restart stopped: the replacement of worker " + slot.id() + " failed; "
 					+ slot.current() + " keeps serving");
 			this.rollingRestart.abort();
-			if (!this.restartPolicy.tryRecordRestart(now)) {
+			if (!this.restartPolicy.tryRecordRestart(this.clock.nanoTime())) {
 				giveUp(failure);
 			}
 			return;
@@ -258,15 +389,53 @@ public final class Master implements ControlServer.Handler {
 		if (slot.current() != process) {
 			return;
 		}
-		slot.current(null);
-		if (!this.restartPolicy.tryRecordRestart(now)) {
+		if (!this.restartPolicy.tryRecordRestart(this.clock.nanoTime())) {
 			giveUp(failure);
 			return;
 		}
-		slot.consecutiveFailures(process.wasReady() ? 1 : slot.consecutiveFailures() + 1);
-		Duration delay = this.restartPolicy.backoff(slot.consecutiveFailures());
-		slot.scheduleRestart(now + delay.toNanos());
+		WorkerProcess replacement = slot.replacement();
+		if (replacement != null) {
+			// Its rolling-restart replacement is starting already: it takes over
+			slot.current(replacement);
+			slot.replacement(null);
+			slot.countRestart();
+			logger.info(capitalize(replacement.toString()) + ", started as its replacement, takes over worker "
+					+ slot.id());
+			return;
+		}
+		slot.current(null);
+		scheduleRestart(slot);
+	}
+
+	private void scheduleRestart(WorkerSlot slot) {
+		BackOffExecution failures = slot.failures();
+		if (failures == null) {
+			failures = this.restartPolicy.startBackOff();
+			slot.failures(failures);
+		}
+		Duration delay = RestartPolicy.nextDelay(failures);
+		slot.scheduleRestart(this.clock.nanoTime() + delay.toNanos());
 		logger.info("Restarting worker " + slot.id() + " in " + format(delay));
+	}
+
+	/**
+	 * A worker failed before the application was ever ready: the start cannot succeed,
+	 * and restarting would only repeat the failure. Stop, report once, exit non-zero.
+	 */
+	private void failStart(WorkerProcess process, String failure) {
+		StartupFailure startupFailure = process.startupFailure();
+		StringBuilder message = new StringBuilder(failure);
+		message.append(". No worker has been ready yet, so the application cannot start: forker stops.");
+		if (startupFailure != null && startupFailure.description() != null) {
+			message.append(String.format("%n%n***************************%nAPPLICATION FAILED TO START%n"
+					+ "***************************%n%nDescription:%n%n%s%n", startupFailure.description()));
+			if (startupFailure.action() != null) {
+				message.append(String.format("%nAction:%n%n%s%n", startupFailure.action()));
+			}
+		}
+		logger.error(message);
+		this.exitCode = 1;
+		beginStop(process + " failed to start");
 	}
 
 	private String describeFailure(WorkerProcess process, ExitStatus status) {
@@ -282,9 +451,9 @@ public final class Master implements ControlServer.Handler {
 		if (!process.wasReady()) {
 			failure.append(" before it was ready");
 		}
-		String reason = process.startupFailure();
-		if (reason != null) {
-			failure.append(": ").append(reason);
+		StartupFailure startupFailure = process.startupFailure();
+		if (startupFailure != null) {
+			failure.append(": ").append(startupFailure.reason());
 		}
 		return failure.toString();
 	}
@@ -298,34 +467,292 @@ public final class Master implements ControlServer.Handler {
 		beginStop("forker gave up");
 	}
 
-	// Signals and commands
+	// Stopping
 
-	private void onStopSignal(String name) {
-		if (!this.stopping) {
-			logger.info("Received SIG" + name + ": stopping " + this.processes.size() + " workers gracefully");
-			beginStop("SIG" + name);
+	private void beginStop(String reason) {
+		if (this.stopping) {
+			return;
 		}
-		else if ("INT".equals(name) && !this.killed) {
-			logger.warn("Received SIGINT again: killing " + this.processes.size() + " workers now");
-			killAll();
+		this.stopping = true;
+		this.rollingRestart.abort();
+		long now = this.clock.nanoTime();
+		this.stopDeadlineNanos = now + this.properties.getShutdownTimeout().toNanos();
+		this.slots.values().forEach(WorkerSlot::cancelRestart);
+		try {
+			this.listeners.stopAccepting();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not stop accepting on the shared sockets: " + ex);
+		}
+		for (WorkerProcess process : this.running.values()) {
+			boolean wasReady = process.wasReady();
+			process.retire();
+			if (!wasReady) {
+				process.killAt(Math.min(this.stopDeadlineNanos, now + UNREADY_STOP_GRACE_NANOS));
+			}
+			this.processes.signalGroup(process.pid(), ProcessSignal.TERM);
+		}
+		if (!this.running.isEmpty()) {
+			logger.info("Waiting up to forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout())
+					+ " for " + this.running.size() + " workers to stop (" + reason + ")");
+		}
+	}
+
+	private void killAll() {
+		this.killed = true;
+		this.stopDeadlineNanos = this.clock.nanoTime() + KILL_GRACE_NANOS;
+		for (WorkerProcess process : this.running.values()) {
+			this.processes.signalGroup(process.pid(), ProcessSignal.KILL);
+		}
+	}
+
+	// Timers
+
+	private void killOverdue(long now) {
+		for (WorkerProcess process : List.copyOf(this.running.values())) {
+			if (process.killAtNanos() >= 0 && now - process.killAtNanos() >= 0) {
+				process.killAt(-1);
+				if (process.retiring()) {
+					logger.warn("Killing " + process + ": it " + process.killReason());
+				}
+				this.processes.signalGroup(process.pid(), ProcessSignal.KILL);
+			}
+		}
+	}
+
+	private void checkStopDeadline(long now) {
+		if (now - this.stopDeadlineNanos >= 0 && !this.running.isEmpty()) {
+			if (!this.killed) {
+				logger.warn("Killing " + describe(this.running.values()) + ": not stopped within "
+						+ "forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout()));
+				killAll();
+			}
+			else {
+				logger.error("Giving up on " + describe(this.running.values()) + ": not gone after SIGKILL");
+				this.running.clear();
+			}
+		}
+	}
+
+	private void watch(long now) {
+		ForkerProperties.Worker settings = this.properties.getWorker();
+		for (WorkerProcess process : List.copyOf(this.running.values())) {
+			if (process.killAtNanos() >= 0) {
+				continue;
+			}
+			if (process.state() == WorkerState.STARTING
+					&& now - process.startedNanos() > settings.getStartupTimeout().toNanos()) {
+				dumpAndKill(process, "did not become ready within forker.worker.startup-timeout="
+						+ format(settings.getStartupTimeout()));
+			}
+			else if (process.state() == WorkerState.READY
+					&& now - process.lastHeartbeatNanos() > settings.getHeartbeatTimeout().toNanos()) {
+				dumpAndKill(process,
+						"sent no heartbeat for " + format(Duration.ofNanos(now - process.lastHeartbeatNanos()))
+								+ " (forker.worker.heartbeat-timeout=" + format(settings.getHeartbeatTimeout()) + ")");
+			}
+		}
+	}
+
+	private void restartDue(long now) {
+		for (WorkerSlot slot : List.copyOf(this.slots.values())) {
+			if (slot.restartPending() && now - slot.restartAtNanos() >= 0 && start(slot, false) == null) {
+				retryStart(slot);
+				if (this.stopping) {
+					return;
+				}
+			}
+		}
+	}
+
+	/**
+	 * A worker could not be started: try again later, within the restart budget.
+	 */
+	private void retryStart(WorkerSlot slot) {
+		if (!this.restartPolicy.tryRecordRestart(this.clock.nanoTime())) {
+			giveUp("worker " + slot.id() + " could not be started");
+			return;
+		}
+		scheduleRestart(slot);
+	}
+
+	private void advanceRollingRestart() {
+		while (!this.rollingRestart.idle() && !this.rollingRestart.inProgress()) {
+			Integer id = this.rollingRestart.next();
+			if (id == null) {
+				return;
+			}
+			WorkerSlot slot = this.slots.get(id);
+			WorkerProcess current = (slot != null) ? slot.current() : null;
+			if (slot == null || current == null || current.state() != WorkerState.READY || slot.replacement() != null) {
+				// Not serving (starting, or restarting after a failure): it runs the
+				// application as it is now already
+				logger.info("Rolling restart: worker " + id + " is not ready, not replacing it");
+				this.rollingRestart.finishStep(id);
+				continue;
+			}
+			if (start(slot, true) == null) {
+				logger.error("Rolling restart stopped: the replacement of worker " + id + " could not be started");
+				this.rollingRestart.abort();
+			}
+			return;
+		}
+	}
+
+	private void onReplacementReady(WorkerSlot slot, WorkerProcess replacement) {
+		WorkerProcess old = slot.current();
+		slot.current(replacement);
+		slot.replacement(null);
+		if (old == null) {
+			this.rollingRestart.finishStep(slot.id());
+			return;
+		}
+		logger.info("Stopping " + old + ": " + replacement + " replaces it");
+		if (this.rollingRestart.current() == slot.id()) {
+			this.rollingRestart.retiring(old);
+		}
+		retire(old);
+	}
+
+	long millisUntilNextDeadline() {
+		if (!this.tasks.isEmpty()) {
+			return 0;
+		}
+		long now = this.clock.nanoTime();
+		long next = now + TimeUnit.SECONDS.toNanos(1);
+		if (this.stopping) {
+			next = Math.min(next, this.stopDeadlineNanos);
+		}
+		for (WorkerSlot slot : this.slots.values()) {
+			if (slot.restartPending() && !this.stopping) {
+				next = Math.min(next, slot.restartAtNanos());
+			}
+		}
+		for (WorkerProcess process : this.running.values()) {
+			if (process.killAtNanos() >= 0) {
+				next = Math.min(next, process.killAtNanos());
+			}
+		}
+		return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
+	}
+
+	// Control channel
+
+	@Override
+	public void onMessage(ControlLink link, ControlMessage message) {
+		if (message instanceof ControlMessage.Hello hello) {
+			introduce(link, hello);
+			return;
+		}
+		WorkerProcess process = this.links.get(link);
+		if (process == null) {
+			logger.warn("Closed an anonymous control connection that sent " + message + " before introducing itself");
+			link.close();
+			return;
+		}
+		if (message instanceof ControlMessage.Ready) {
+			onReady(process);
+		}
+		else if (message instanceof ControlMessage.StartupFailed failed) {
+			String reason = failed.reason();
+			process.startupFailure(new StartupFailure(
+					(reason.length() > MAX_FAILURE_LENGTH) ? reason.substring(0, MAX_FAILURE_LENGTH) : reason,
+					limit(failed.description()), limit(failed.action())));
+		}
+		else if (message instanceof ControlMessage.Heartbeat heartbeat) {
+			onHeartbeat(link, process, heartbeat);
+		}
+		else if (message instanceof ControlMessage.StatusRequest request) {
+			sendStatus(link, request.requestId());
+		}
+		else if (message instanceof ControlMessage.CommandRequest request) {
+			ControlMessage.CommandReply reply = execute(request.command(), request.workers(),
+					"requested through worker " + process.id());
+			link.send(new ControlMessage.CommandReply(request.requestId(), reply.accepted(), reply.message()));
 		}
 		else {
-			logger.info("Received SIG" + name + " while stopping: still waiting for " + this.processes.size()
-					+ " workers (SIGINT kills them now)");
+			logger.warn("Ignored unexpected " + message + " from " + process);
 		}
 	}
 
-	private void onOperatorSignal(String name) {
-		ControlMessage.CommandReply reply = switch (name) {
-			case "HUP" -> execute(Command.ROLLING_RESTART, null, "SIGHUP");
-			case "TTIN" -> execute(Command.SCALE, this.slots.size() + 1, "SIGTTIN");
-			case "TTOU" -> execute(Command.SCALE, this.slots.size() - 1, "SIGTTOU");
-			default -> new ControlMessage.CommandReply(0, false, "unexpected signal SIG" + name);
-		};
-		if (!reply.accepted()) {
-			logger.warn("Ignored SIG" + name + ": " + reply.message());
+	private void introduce(ControlLink link, ControlMessage.Hello hello) {
+		WorkerProcess process = this.running.get(hello.pid());
+		if (this.links.containsKey(link) || process == null || process.link() != null
+				|| process.id() != hello.workerId() || !sameToken(process.token(), hello.token())) {
+			logger.warn("Rejected a control connection that claimed to be worker " + hello.workerId() + " (pid "
+					+ hello.pid() + ")");
+			link.close();
+			return;
+		}
+		link.introduced(process.toString());
+		this.links.put(link, process);
+		process.link(link);
+	}
+
+	private static boolean sameToken(String expected, @Nullable String actual) {
+		return actual != null && MessageDigest.isEqual(expected.getBytes(), actual.getBytes());
+	}
+
+	private void onReady(WorkerProcess process) {
+		if (process.state() != WorkerState.STARTING) {
+			return;
+		}
+		long now = this.clock.nanoTime();
+		process.ready(now, this.clock.instant());
+		logger.info(capitalize(process.toString()) + " is ready after "
+				+ format(Duration.ofNanos(now - process.startedNanos())));
+		WorkerSlot slot = this.slots.get(process.id());
+		if (slot == null || (slot.current() != process && slot.replacement() != process)) {
+			// Its slot was scaled away while it started
+			retire(process);
+			return;
+		}
+		slot.failures(null);
+		if (slot.replacement() == process) {
+			onReplacementReady(slot, process);
+		}
+		else if (this.rollingRestart.current() == slot.id() && this.rollingRestart.retiring() == null) {
+			// A replacement that took over after the old process crashed
+			this.rollingRestart.finishStep(slot.id());
+		}
+		broadcastSummary();
+		if (!this.everReady && readyWorkers() >= this.slots.size()) {
+			this.everReady = true;
+			logger.info("All " + this.slots.size() + " workers are ready on port " + this.port + ", "
+					+ format(Duration.ofNanos(now - this.startedNanos)) + " after the master started");
 		}
 	}
+
+	private void onHeartbeat(ControlLink link, WorkerProcess process, ControlMessage.Heartbeat heartbeat) {
+		if (process.state() == WorkerState.UNRESPONSIVE) {
+			return;
+		}
+		String health = heartbeat.health();
+		process.heartbeat(this.clock.nanoTime(), this.clock.instant(),
+				(health.length() > MAX_HEALTH_LENGTH) ? health.substring(0, MAX_HEALTH_LENGTH) : health,
+				heartbeat.requests());
+		link.send(new ControlMessage.HeartbeatAck(this.slots.size(), readyWorkers()));
+		long limit = process.recycleAfterRequests();
+		WorkerSlot slot = this.slots.get(process.id());
+		if (limit > 0 && heartbeat.requests() >= limit && slot != null && slot.current() == process
+				&& process.state() == WorkerState.READY && !this.rollingRestart.isQueued(process.id())
+				&& !this.stopping) {
+			logger.info(capitalize(process.toString()) + " handled " + heartbeat.requests()
+					+ " requests (forker.worker.max-requests=" + this.properties.getWorker().getMaxRequests()
+					+ " plus jitter): replacing it");
+			this.rollingRestart.begin(List.of(process.id()), "max-requests");
+		}
+	}
+
+	@Override
+	public void onClosed(ControlLink link) {
+		WorkerProcess process = this.links.remove(link);
+		if (process != null && process.link() == link) {
+			process.link(null);
+		}
+	}
+
+	// Commands
 
 	private ControlMessage.CommandReply execute(Command command, @Nullable Integer workers, String origin) {
 		if (this.stopping) {
@@ -355,268 +782,31 @@ public final class Master implements ControlServer.Handler {
 			return new ControlMessage.CommandReply(0, false, "the number of workers must be from 1 to "
 					+ this.maxWorkers + " (requested " + workers + ", running " + current + ")");
 		}
-		String message = "Scaling from " + current + " to " + workers + " workers (" + origin + ")";
+		StringBuilder message = new StringBuilder(
+				"Scaling from " + current + " to " + workers + " workers (" + origin + ")");
 		logger.info(message);
 		this.targetWorkers = workers;
 		for (int id = current + 1; id <= workers; id++) {
 			WorkerSlot slot = new WorkerSlot(id);
 			this.slots.put(id, slot);
-			start(slot, false);
+			if (start(slot, false) == null) {
+				message.append("; worker ").append(id).append(" could not be started and is retried");
+				retryStart(slot);
+			}
 		}
 		for (int id = current; id > workers; id--) {
 			WorkerSlot slot = this.slots.remove(id);
 			this.rollingRestart.remove(id);
-			if (this.rollingRestart.slotInProgress() == id) {
-				this.rollingRestart.stepDone();
-			}
 			for (WorkerProcess process : new WorkerProcess[] { slot.current(), slot.replacement() }) {
 				if (process != null) {
 					retire(process);
 				}
 			}
 		}
-		return new ControlMessage.CommandReply(0, true, message);
+		return new ControlMessage.CommandReply(0, true, message.toString());
 	}
 
-	private void beginStop(String reason) {
-		if (this.stopping) {
-			return;
-		}
-		this.stopping = true;
-		this.rollingRestart.abort();
-		this.stopDeadlineNanos = System.nanoTime() + this.properties.getShutdownTimeout().toNanos();
-		this.slots.values().forEach(WorkerSlot::cancelRestart);
-		for (WorkerProcess process : this.processes.values()) {
-			process.retire();
-			this.posix.signal(process.pid(), Signal.SIGTERM);
-		}
-		if (!this.processes.isEmpty()) {
-			logger.info("Waiting up to forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout())
-					+ " for " + this.processes.size() + " workers to stop (" + reason + ")");
-		}
-	}
-
-	private void killAll() {
-		this.killed = true;
-		this.stopDeadlineNanos = System.nanoTime() + KILL_GRACE_NANOS;
-		for (WorkerProcess process : this.processes.values()) {
-			this.posix.signal(process.pid(), Signal.SIGKILL);
-		}
-	}
-
-	// Timers
-
-	private void runTimers(long now) {
-		if (this.stopping) {
-			if (now - this.stopDeadlineNanos >= 0 && !this.processes.isEmpty()) {
-				if (!this.killed) {
-					logger.warn("Killing " + describe(this.processes.values()) + ": not stopped within "
-							+ "forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout()));
-					killAll();
-				}
-				else {
-					logger.error("Giving up on " + describe(this.processes.values()) + ": not gone after SIGKILL");
-					this.processes.clear();
-				}
-			}
-			return;
-		}
-		checkProcesses(now);
-		for (WorkerSlot slot : List.copyOf(this.slots.values())) {
-			if (slot.restartPending() && now - slot.restartAtNanos() >= 0 && start(slot, false) == null) {
-				if (!this.restartPolicy.tryRecordRestart(now)) {
-					giveUp("worker " + slot.id() + " could not be started");
-					return;
-				}
-				slot.consecutiveFailures(slot.consecutiveFailures() + 1);
-				slot.scheduleRestart(now + this.restartPolicy.backoff(slot.consecutiveFailures()).toNanos());
-			}
-		}
-		advanceRollingRestart();
-	}
-
-	private void checkProcesses(long now) {
-		ForkerProperties.Worker settings = this.properties.getWorker();
-		for (WorkerProcess process : List.copyOf(this.processes.values())) {
-			if (process.killAtNanos() >= 0) {
-				if (now - process.killAtNanos() >= 0) {
-					process.killAt(-1);
-					this.posix.signal(process.pid(), Signal.SIGKILL);
-					if (process.retiring()) {
-						logger.warn("Killing " + process + ": it " + process.killReason());
-					}
-				}
-			}
-			else if (process.state() == WorkerState.STARTING
-					&& now - process.startedNanos() > settings.getStartupTimeout().toNanos()) {
-				dumpAndKill(process, "did not become ready within forker.worker.startup-timeout="
-						+ format(settings.getStartupTimeout()));
-			}
-			else if (process.state() == WorkerState.READY
-					&& now - process.lastHeartbeatNanos() > settings.getHeartbeatTimeout().toNanos()) {
-				dumpAndKill(process,
-						"sent no heartbeat for " + format(Duration.ofNanos(now - process.lastHeartbeatNanos()))
-								+ " (forker.worker.heartbeat-timeout=" + format(settings.getHeartbeatTimeout()) + ")");
-			}
-		}
-	}
-
-	private void advanceRollingRestart() {
-		while (!this.rollingRestart.idle() && !this.rollingRestart.inProgress()) {
-			Integer id = this.rollingRestart.next();
-			WorkerSlot slot = (id != null) ? this.slots.get(id) : null;
-			WorkerProcess current = (slot != null) ? slot.current() : null;
-			if (current == null || current.state() != WorkerState.READY) {
-				// Not serving (starting, or restarting after a failure): it runs the
-				// application as it is now already
-				logger.info("Rolling restart: worker " + id + " is not ready, not replacing it");
-				this.rollingRestart.stepDone();
-				continue;
-			}
-			if (start(slot, true) == null) {
-				logger
-					.error("Rolling restart stopped: the replacement of worker " + slot.id() + " could not be started");
-				this.rollingRestart.abort();
-			}
-			return;
-		}
-	}
-
-	private void onReplacementReady(WorkerSlot slot, WorkerProcess replacement) {
-		WorkerProcess old = slot.current();
-		slot.current(replacement);
-		slot.replacement(null);
-		if (old == null) {
-			this.rollingRestart.stepDone();
-			return;
-		}
-		logger.info("Stopping " + old + ": " + replacement + " replaces it");
-		this.rollingRestart.retiring(old);
-		retire(old);
-	}
-
-	private long millisUntilNextDeadline() {
-		if (!this.tasks.isEmpty()) {
-			return 0;
-		}
-		long now = System.nanoTime();
-		long next = now + TimeUnit.SECONDS.toNanos(1);
-		if (this.stopping) {
-			next = Math.min(next, this.stopDeadlineNanos);
-		}
-		else {
-			for (WorkerSlot slot : this.slots.values()) {
-				if (slot.restartPending()) {
-					next = Math.min(next, slot.restartAtNanos());
-				}
-			}
-			for (WorkerProcess process : this.processes.values()) {
-				if (process.killAtNanos() >= 0) {
-					next = Math.min(next, process.killAtNanos());
-				}
-			}
-		}
-		return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
-	}
-
-	// Control channel
-
-	@Override
-	public void onMessage(ControlConnection connection, ControlMessage message) {
-		if (message instanceof ControlMessage.Hello hello) {
-			introduce(connection, hello);
-			return;
-		}
-		WorkerProcess process = connection.worker();
-		if (process == null) {
-			logger.warn("Closed an anonymous control connection that sent " + message + " before introducing itself");
-			control().close(connection);
-			return;
-		}
-		if (message instanceof ControlMessage.Ready) {
-			onReady(process);
-		}
-		else if (message instanceof ControlMessage.StartupFailed failed) {
-			process.startupFailure(failed.reason());
-		}
-		else if (message instanceof ControlMessage.Heartbeat heartbeat) {
-			onHeartbeat(connection, process, heartbeat);
-		}
-		else if (message instanceof ControlMessage.StatusRequest request) {
-			control().send(connection, new ControlMessage.StatusReply(request.requestId(), status()));
-		}
-		else if (message instanceof ControlMessage.CommandRequest request) {
-			ControlMessage.CommandReply reply = execute(request.command(), request.workers(),
-					"requested through worker " + process.id());
-			control().send(connection,
-					new ControlMessage.CommandReply(request.requestId(), reply.accepted(), reply.message()));
-		}
-		else {
-			logger.warn("Ignored unexpected " + message + " from " + process);
-		}
-	}
-
-	private void introduce(ControlConnection connection, ControlMessage.Hello hello) {
-		WorkerProcess process = this.processes.get(hello.pid());
-		if (connection.worker() != null || process == null || process.id() != hello.workerId()
-				|| !process.token().equals(hello.token())) {
-			logger.warn("Rejected a control connection that claimed to be worker " + hello.workerId() + " (pid "
-					+ hello.pid() + ")");
-			control().close(connection);
-			return;
-		}
-		connection.worker(process);
-		process.link(connection);
-	}
-
-	private void onReady(WorkerProcess process) {
-		if (process.state() != WorkerState.STARTING) {
-			return;
-		}
-		long now = System.nanoTime();
-		process.ready(now);
-		logger.info(capitalize(process.toString()) + " is ready after "
-				+ format(Duration.ofNanos(now - process.startedNanos())));
-		WorkerSlot slot = this.slots.get(process.id());
-		if (slot != null) {
-			slot.consecutiveFailures(0);
-			if (slot.replacement() == process) {
-				onReplacementReady(slot, process);
-			}
-		}
-		broadcastSummary();
-		if (!this.allReadyReported && readyWorkers() >= this.slots.size()) {
-			this.allReadyReported = true;
-			logger.info("All " + this.slots.size() + " workers are ready on port " + this.launch.port() + ", "
-					+ format(Duration.ofNanos(now - this.startedNanos)) + " after the master started");
-		}
-	}
-
-	private void onHeartbeat(ControlConnection connection, WorkerProcess process, ControlMessage.Heartbeat heartbeat) {
-		if (process.state() == WorkerState.UNRESPONSIVE) {
-			return;
-		}
-		process.heartbeat(System.nanoTime(), heartbeat.health(), heartbeat.requests());
-		control().send(connection, new ControlMessage.HeartbeatAck(this.slots.size(), readyWorkers()));
-		long limit = process.recycleAfterRequests();
-		WorkerSlot slot = this.slots.get(process.id());
-		if (limit > 0 && heartbeat.requests() >= limit && slot != null && slot.current() == process
-				&& process.state() == WorkerState.READY && !this.rollingRestart.isQueued(process.id())
-				&& !this.stopping) {
-			logger.info(capitalize(process.toString()) + " handled " + heartbeat.requests()
-					+ " requests (forker.worker.max-requests=" + this.properties.getWorker().getMaxRequests()
-					+ " plus jitter): replacing it");
-			this.rollingRestart.begin(List.of(process.id()), "max-requests");
-		}
-	}
-
-	@Override
-	public void onClosed(ControlConnection connection) {
-		WorkerProcess process = connection.worker();
-		if (process != null && process.link() == connection) {
-			process.link(null);
-		}
-	}
+	// Status
 
 	/**
 	 * Tell every worker the new numbers at once, rather than in the answer to its next
@@ -624,22 +814,31 @@ public final class Master implements ControlServer.Handler {
 	 */
 	private void broadcastSummary() {
 		ControlMessage.HeartbeatAck summary = new ControlMessage.HeartbeatAck(this.slots.size(), readyWorkers());
-		for (WorkerProcess process : List.copyOf(this.processes.values())) {
-			ControlConnection link = process.link();
-			if (link != null) {
-				control().send(link, summary);
-			}
+		for (ControlLink link : List.copyOf(this.links.keySet())) {
+			link.send(summary);
 		}
 	}
 
 	private int readyWorkers() {
-		return (int) this.processes.values().stream().filter((process) -> process.state() == WorkerState.READY).count();
+		return (int) this.running.values().stream().filter((process) -> process.state() == WorkerState.READY).count();
+	}
+
+	private void sendStatus(ControlLink link, long requestId) {
+		ForkerStatus status = status();
+		List<ForkerStatus.Worker> workers = status.workers();
+		int parts = Math.max(1, (workers.size() + STATUS_WORKERS_PER_MESSAGE - 1) / STATUS_WORKERS_PER_MESSAGE);
+		for (int part = 0; part < parts; part++) {
+			List<ForkerStatus.Worker> page = workers.subList(part * STATUS_WORKERS_PER_MESSAGE,
+					Math.min(workers.size(), (part + 1) * STATUS_WORKERS_PER_MESSAGE));
+			link.send(new ControlMessage.StatusReply(requestId, new ForkerStatus(status.master(), page), part + 1,
+					parts));
+		}
 	}
 
 	ForkerStatus status() {
-		long now = System.nanoTime();
+		long now = this.clock.nanoTime();
 		List<ForkerStatus.Worker> workers = new ArrayList<>();
-		this.processes.values()
+		this.running.values()
 			.stream()
 			.sorted(Comparator.comparingInt(WorkerProcess::id).thenComparingLong(WorkerProcess::startedNanos))
 			.forEach((process) -> {
@@ -650,18 +849,24 @@ public final class Master implements ControlServer.Handler {
 						(slot != null) ? slot.restarts() : 0, process.lastHeartbeatAt(), process.health(),
 						process.requests(), (lastExit != null) ? lastExit.toString() : null));
 			});
-		ForkerStatus.Master master = new ForkerStatus.Master(this.masterPid, mode(), this.launch.port(), this.startedAt,
+		ForkerStatus.Master master = new ForkerStatus.Master(this.masterPid, mode(), this.port, this.startedAt,
 				TimeUnit.NANOSECONDS.toSeconds(now - this.startedNanos), this.slots.size(), readyWorkers(),
 				this.rollingRestart.describe());
 		return new ForkerStatus(master, workers);
 	}
 
-	private ControlServer control() {
-		ControlServer control = this.control;
-		if (control == null) {
-			throw new IllegalStateException("Master is not running");
-		}
-		return control;
+	/**
+	 * Return the worker processes by state, for tests.
+	 * @return the number of processes by state
+	 */
+	Map<WorkerState, Integer> processesByState() {
+		Map<WorkerState, Integer> counts = new LinkedHashMap<>();
+		this.running.values().forEach((process) -> counts.merge(process.state(), 1, Integer::sum));
+		return counts;
+	}
+
+	private static @Nullable String limit(@Nullable String text) {
+		return (text != null && text.length() > MAX_FAILURE_LENGTH) ? text.substring(0, MAX_FAILURE_LENGTH) : text;
 	}
 
 	private static String describe(Iterable<WorkerProcess> processes) {
@@ -676,16 +881,6 @@ public final class Master implements ControlServer.Handler {
 
 	private static String format(Duration duration) {
 		return Durations.format(duration);
-	}
-
-	/**
-	 * Creates a master for a launch.
-	 */
-	@FunctionalInterface
-	interface Factory {
-
-		Master create(WorkerLaunch launch);
-
 	}
 
 }

@@ -22,18 +22,22 @@ final class RollingRestart {
 
 	private @Nullable String reason;
 
-	private int slotInProgress = -1;
+	private int inProgress = -1;
 
 	private @Nullable WorkerProcess retiring;
 
 	boolean idle() {
-		return this.slotInProgress < 0 && this.pending.isEmpty();
+		return this.inProgress < 0 && this.pending.isEmpty();
 	}
 
 	void begin(Iterable<Integer> ids, String reason) {
+		if (idle()) {
+			this.total = 0;
+			this.done = 0;
+		}
 		this.reason = reason;
 		for (int id : ids) {
-			if (!this.pending.contains(id) && id != this.slotInProgress) {
+			if (!isQueued(id)) {
 				this.pending.addLast(id);
 				this.total++;
 			}
@@ -41,48 +45,69 @@ final class RollingRestart {
 	}
 
 	boolean isQueued(int id) {
-		return this.pending.contains(id) || this.slotInProgress == id;
+		return this.pending.contains(id) || this.inProgress == id;
 	}
 
 	boolean inProgress() {
-		return this.slotInProgress >= 0;
+		return this.inProgress >= 0;
 	}
 
-	int slotInProgress() {
-		return this.slotInProgress;
+	/**
+	 * Return the worker id being replaced.
+	 * @return the id, or -1 between steps
+	 */
+	int current() {
+		return this.inProgress;
 	}
 
+	/**
+	 * Move to the next worker id.
+	 * @return the id, or {@code null} when none is left
+	 */
 	@Nullable Integer next() {
 		Integer id = this.pending.pollFirst();
-		this.slotInProgress = (id != null) ? id : -1;
+		this.inProgress = (id != null) ? id : -1;
 		return id;
 	}
 
+	/**
+	 * Return the old process being stopped in this step, once its replacement is ready.
+	 * @return the process, or {@code null}
+	 */
 	@Nullable WorkerProcess retiring() {
 		return this.retiring;
 	}
 
-	void retiring(@Nullable WorkerProcess retiring) {
+	void retiring(WorkerProcess retiring) {
 		this.retiring = retiring;
 	}
 
-	void stepDone() {
-		this.slotInProgress = -1;
-		this.retiring = null;
-		this.done++;
-		if (this.pending.isEmpty()) {
-			this.total = 0;
-			this.done = 0;
+	/**
+	 * End the step of a worker id, if it is the one in progress.
+	 * @param id the worker id
+	 */
+	void finishStep(int id) {
+		if (this.inProgress == id) {
+			this.inProgress = -1;
+			this.retiring = null;
+			this.done++;
 		}
 	}
 
+	/**
+	 * Forget a worker id that no longer exists.
+	 * @param id the worker id
+	 */
 	void remove(int id) {
-		this.pending.remove(id);
+		if (this.pending.remove(id)) {
+			this.total--;
+		}
+		finishStep(id);
 	}
 
 	void abort() {
 		this.pending.clear();
-		this.slotInProgress = -1;
+		this.inProgress = -1;
 		this.retiring = null;
 		this.total = 0;
 		this.done = 0;
@@ -92,9 +117,9 @@ final class RollingRestart {
 		if (idle()) {
 			return null;
 		}
-		String step = (this.slotInProgress >= 0) ? "replacing worker " + this.slotInProgress
+		String step = (this.inProgress >= 0) ? "replacing worker " + this.inProgress
 				: "about to replace worker " + this.pending.peekFirst();
-		return step + " (" + (this.done + 1) + " of " + this.total + ", " + this.reason + ")";
+		return step + " (" + Math.min(this.done + 1, this.total) + " of " + this.total + ", " + this.reason + ")";
 	}
 
 }

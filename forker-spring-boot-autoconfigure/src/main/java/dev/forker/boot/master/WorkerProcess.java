@@ -4,6 +4,9 @@ import java.time.Instant;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.forker.boot.control.ControlLink;
+import dev.forker.boot.control.WorkerState;
+
 /**
  * What the master knows of one worker process, from its start to its exit.
  *
@@ -27,9 +30,9 @@ final class WorkerProcess {
 
 	private long readyNanos = -1;
 
-	private @Nullable ControlConnection link;
+	private @Nullable ControlLink link;
 
-	private @Nullable String startupFailure;
+	private @Nullable StartupFailure startupFailure;
 
 	private @Nullable String killReason;
 
@@ -45,12 +48,12 @@ final class WorkerProcess {
 
 	private long requests;
 
-	WorkerProcess(int id, long pid, String token, long startedNanos, long recycleAfterRequests) {
+	WorkerProcess(int id, long pid, String token, long startedNanos, Instant startedAt, long recycleAfterRequests) {
 		this.id = id;
 		this.pid = pid;
 		this.token = token;
 		this.startedNanos = startedNanos;
-		this.startedAt = Instant.now();
+		this.startedAt = startedAt;
 		this.recycleAfterRequests = recycleAfterRequests;
 	}
 
@@ -94,27 +97,35 @@ final class WorkerProcess {
 		return this.readyNanos >= 0;
 	}
 
-	void ready(long nowNanos) {
+	void ready(long nowNanos, Instant now) {
 		this.readyNanos = nowNanos;
 		this.lastHeartbeatNanos = nowNanos;
-		this.lastHeartbeatAt = Instant.now();
+		this.lastHeartbeatAt = now;
 		this.state = WorkerState.READY;
 	}
 
-	@Nullable ControlConnection link() {
+	@Nullable ControlLink link() {
 		return this.link;
 	}
 
-	void link(@Nullable ControlConnection link) {
+	void link(@Nullable ControlLink link) {
 		this.link = link;
 	}
 
-	@Nullable String startupFailure() {
+	/**
+	 * Return why the application of this process failed to start, as the worker said.
+	 * @return the failure, or {@code null}
+	 */
+	@Nullable StartupFailure startupFailure() {
 		return this.startupFailure;
 	}
 
-	void startupFailure(String startupFailure) {
-		this.startupFailure = startupFailure;
+	void startupFailure(StartupFailure startupFailure) {
+		StartupFailure previous = this.startupFailure;
+		// A failure analysis says more than the root cause that came before it
+		if (previous == null || previous.description() == null) {
+			this.startupFailure = startupFailure;
+		}
 	}
 
 	/**
@@ -150,9 +161,9 @@ final class WorkerProcess {
 		this.state = WorkerState.STOPPING;
 	}
 
-	void heartbeat(long nowNanos, String health, long requests) {
+	void heartbeat(long nowNanos, Instant now, String health, long requests) {
 		this.lastHeartbeatNanos = nowNanos;
-		this.lastHeartbeatAt = Instant.now();
+		this.lastHeartbeatAt = now;
 		this.health = health;
 		this.requests = requests;
 	}
@@ -176,6 +187,18 @@ final class WorkerProcess {
 	@Override
 	public String toString() {
 		return "worker " + this.id + " (pid " + this.pid + ")";
+	}
+
+	/**
+	 * Why a worker's application failed to start.
+	 *
+	 * @param reason the root cause, on one line
+	 * @param description the description of Spring Boot's failure analysis, or
+	 * {@code null}
+	 * @param action the action of Spring Boot's failure analysis, or {@code null}
+	 */
+	record StartupFailure(String reason, @Nullable String description, @Nullable String action) {
+
 	}
 
 }

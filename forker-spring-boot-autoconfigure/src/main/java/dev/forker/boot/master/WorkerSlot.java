@@ -1,6 +1,9 @@
 package dev.forker.boot.master;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.util.backoff.BackOffExecution;
+
+import dev.forker.boot.posix.ExitStatus;
 
 /**
  * One of the worker ids a master keeps filled. A slot keeps its id across the processes
@@ -17,7 +20,7 @@ final class WorkerSlot {
 
 	private @Nullable WorkerProcess replacement;
 
-	private int consecutiveFailures;
+	private @Nullable BackOffExecution failures;
 
 	private long restartAtNanos = -1;
 
@@ -49,12 +52,16 @@ final class WorkerSlot {
 		this.replacement = replacement;
 	}
 
-	int consecutiveFailures() {
-		return this.consecutiveFailures;
+	/**
+	 * Return the delays of the current series of consecutive failures of this slot.
+	 * @return the series, or {@code null} when the last process became ready
+	 */
+	@Nullable BackOffExecution failures() {
+		return this.failures;
 	}
 
-	void consecutiveFailures(int consecutiveFailures) {
-		this.consecutiveFailures = consecutiveFailures;
+	void failures(@Nullable BackOffExecution failures) {
+		this.failures = failures;
 	}
 
 	boolean restartPending() {
@@ -67,6 +74,10 @@ final class WorkerSlot {
 
 	void scheduleRestart(long restartAtNanos) {
 		this.restartAtNanos = restartAtNanos;
+		this.restarts++;
+	}
+
+	void countRestart() {
 		this.restarts++;
 	}
 
@@ -84,6 +95,14 @@ final class WorkerSlot {
 
 	void lastExit(ExitStatus lastExit) {
 		this.lastExit = lastExit;
+	}
+
+	/**
+	 * Return whether the slot has no process and none is due: something is wrong.
+	 * @return whether the slot is empty
+	 */
+	boolean isEmpty() {
+		return this.current == null && this.replacement == null && !restartPending();
 	}
 
 }

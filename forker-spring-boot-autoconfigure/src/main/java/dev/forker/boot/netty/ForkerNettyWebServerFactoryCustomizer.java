@@ -6,13 +6,13 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.Ordered;
 import org.springframework.http.client.ReactorResourceFactory;
 
-import dev.forker.boot.worker.WorkerEnvironment;
+import dev.forker.boot.control.WorkerEnvironment;
 
 /**
  * Makes a worker's Reactor Netty server serve the master's port: bound with
  * {@code SO_REUSEPORT}, or on the socket inherited from the master, and drain its
  * connections before a graceful shutdown. It runs after Spring Boot's own customizers, so
- * that the port the master chose wins and the shutdown mode is known.
+ * that the port and the shutdown mode are known.
  *
  * @since 0.1.0
  */
@@ -40,8 +40,8 @@ public class ForkerNettyWebServerFactoryCustomizer
 
 	@Override
 	public void customize(NettyReactiveWebServerFactory factory) {
-		factory.setPort(this.worker.port());
-		factory.setResourceFactory(new WorkerReactorResourceFactory(this.resourceFactory, this.worker));
+		factory.setResourceFactory(new WorkerReactorResourceFactory(this.resourceFactory, this.worker,
+				factory.getAddress(), factory.getPort()));
 		this.drain.setEnabled(factory.getShutdown() == Shutdown.GRACEFUL);
 		factory.addServerCustomizers(this.drain);
 	}

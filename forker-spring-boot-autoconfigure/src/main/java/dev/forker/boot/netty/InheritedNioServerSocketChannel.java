@@ -1,33 +1,29 @@
 package dev.forker.boot.netty;
 
+import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 /**
- * A NIO server channel on the listening socket a worker inherited from its master. It
- * never closes that socket: it is shared, and closing the JDK's inherited channel would
- * point file descriptors 0 to 2 at {@code /dev/null} and silence the console.
+ * A NIO server channel on a listening socket the master passed down to the worker. It
+ * reports the address the socket really listens on: the JDK channel it wraps reports
+ * another.
  *
  * @since 0.1.0
  */
 final class InheritedNioServerSocketChannel extends NioServerSocketChannel {
 
-	private volatile boolean closed;
+	private final InetSocketAddress localAddress;
 
-	InheritedNioServerSocketChannel(ServerSocketChannel inherited) {
-		super(inherited);
+	InheritedNioServerSocketChannel(ServerSocketChannel channel, InetSocketAddress localAddress) {
+		super(channel);
+		this.localAddress = localAddress;
 	}
 
 	@Override
-	public boolean isOpen() {
-		return !this.closed && super.isOpen();
-	}
-
-	@Override
-	protected void doClose() {
-		// Deregistration has cancelled the selection key; the socket itself stays open
-		this.closed = true;
+	protected InetSocketAddress localAddress0() {
+		return this.localAddress;
 	}
 
 }

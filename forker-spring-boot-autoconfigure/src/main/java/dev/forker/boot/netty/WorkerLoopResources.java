@@ -1,19 +1,21 @@
 package dev.forker.boot.netty;
 
+import java.net.InetAddress;
 import java.time.Duration;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.ServerSocketChannel;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.resources.LoopResources;
 
-import dev.forker.boot.worker.WorkerEnvironment;
-import dev.forker.boot.worker.WorkerSocketMode;
+import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.control.WorkerSocketMode;
 
 /**
- * The loop resources of a worker's Reactor Netty server: Spring Boot's, except that the
- * TCP server channel is set up for forker.
+ * The loop resources of one of a worker's Reactor Netty servers: Spring Boot's, except
+ * that the TCP server channel is set up for forker, for the port that server binds.
  *
  * @since 0.1.0
  */
@@ -21,11 +23,17 @@ final class WorkerLoopResources implements LoopResources {
 
 	private final LoopResources delegate;
 
-	private final WorkerSocketMode socketMode;
+	private final WorkerEnvironment worker;
 
-	WorkerLoopResources(LoopResources delegate, WorkerEnvironment worker) {
+	private final @Nullable InetAddress address;
+
+	private final int port;
+
+	WorkerLoopResources(LoopResources delegate, WorkerEnvironment worker, @Nullable InetAddress address, int port) {
 		this.delegate = delegate;
-		this.socketMode = worker.socketMode();
+		this.worker = worker;
+		this.address = address;
+		this.port = port;
 	}
 
 	@Override
@@ -33,11 +41,11 @@ final class WorkerLoopResources implements LoopResources {
 		if (!ServerSocketChannel.class.isAssignableFrom(channelType)) {
 			return this.delegate.onChannel(channelType, group);
 		}
-		if (this.socketMode == WorkerSocketMode.INHERITED) {
+		if (this.worker.socketMode() == WorkerSocketMode.INHERITED) {
 			@SuppressWarnings("unchecked")
 			Class<? extends ServerSocketChannel> channelClass = (Class<? extends ServerSocketChannel>) this.delegate
 				.onChannelClass(channelType, group);
-			return channelType.cast(WorkerServerChannels.inherited(channelClass));
+			return channelType.cast(WorkerServerChannels.inherited(channelClass, this.worker, this.address, this.port));
 		}
 		C channel = this.delegate.onChannel(channelType, group);
 		WorkerServerChannels.enableReusePort((ServerSocketChannel) channel);

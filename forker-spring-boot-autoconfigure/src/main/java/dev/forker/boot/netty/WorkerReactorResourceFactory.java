@@ -1,10 +1,13 @@
 package dev.forker.boot.netty;
 
+import java.net.InetAddress;
+
+import org.jspecify.annotations.Nullable;
 import reactor.netty.resources.LoopResources;
 
 import org.springframework.http.client.ReactorResourceFactory;
 
-import dev.forker.boot.worker.WorkerEnvironment;
+import dev.forker.boot.control.WorkerEnvironment;
 
 /**
  * Hands a worker's Netty web server the application's Reactor resources, with the TCP
@@ -19,14 +22,21 @@ final class WorkerReactorResourceFactory extends ReactorResourceFactory {
 
 	private final WorkerEnvironment worker;
 
-	WorkerReactorResourceFactory(ReactorResourceFactory delegate, WorkerEnvironment worker) {
+	private final @Nullable InetAddress address;
+
+	private final int port;
+
+	WorkerReactorResourceFactory(ReactorResourceFactory delegate, WorkerEnvironment worker,
+			@Nullable InetAddress address, int port) {
 		this.delegate = delegate;
 		this.worker = worker;
+		this.address = address;
+		this.port = port;
 	}
 
 	@Override
 	public LoopResources getLoopResources() {
-		return new WorkerLoopResources(this.delegate.getLoopResources(), this.worker);
+		return new WorkerLoopResources(this.delegate.getLoopResources(), this.worker, this.address, this.port);
 	}
 
 }

@@ -3,14 +3,17 @@ package dev.forker.boot.netty;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Constructor;
+import java.net.InetAddress;
 
 import io.netty.channel.ChannelOption;
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import jnr.posix.POSIXFactory;
+import org.jspecify.annotations.Nullable;
 
-import dev.forker.boot.worker.WorkerListenSocket;
+import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.worker.WorkerListeners;
 
 /**
  * Creates and prepares the server socket channel of a worker for any Netty transport
@@ -44,19 +47,25 @@ final class WorkerServerChannels {
 	}
 
 	/**
-	 * Create a channel of the given transport class on the listening socket inherited
-	 * from the master, and make it take Reactor Netty's bind as done.
+	 * Create a channel of the given transport class on the listening socket the master
+	 * passed down for a port, and make it take Reactor Netty's bind as done.
 	 * @param channelClass the server channel class of the transport in use
+	 * @param worker the worker environment
+	 * @param address the address the server binds, or {@code null} for all addresses
+	 * @param port the port the server binds
 	 * @return the channel, already bound and listening
 	 */
-	static ServerSocketChannel inherited(Class<? extends ServerSocketChannel> channelClass) {
+	static ServerSocketChannel inherited(Class<? extends ServerSocketChannel> channelClass, WorkerEnvironment worker,
+			@Nullable InetAddress address, int port) {
 		ServerSocketChannel channel;
 		try {
 			if (NioServerSocketChannel.class.isAssignableFrom(channelClass)) {
-				channel = new InheritedNioServerSocketChannel(WorkerListenSocket.inherited());
+				WorkerListeners.Listener listener = WorkerListeners.open(worker, address, port, 0, (socket) -> {
+				});
+				channel = new InheritedNioServerSocketChannel(listener.channel(), listener.localAddress());
 			}
 			else {
-				channel = onDuplicateOfStandardInput(channelClass);
+				channel = onDescriptor(channelClass, WorkerListeners.duplicate(worker, address, port));
 			}
 		}
 		catch (IOException ex) {
@@ -71,19 +80,15 @@ final class WorkerServerChannels {
 		return channel;
 	}
 
-	private static ServerSocketChannel onDuplicateOfStandardInput(Class<? extends ServerSocketChannel> channelClass) {
+	private static ServerSocketChannel onDescriptor(Class<? extends ServerSocketChannel> channelClass, int fd) {
 		Constructor<? extends ServerSocketChannel> constructor;
 		try {
 			constructor = channelClass.getConstructor(int.class);
 		}
 		catch (NoSuchMethodException ex) {
+			POSIXFactory.getNativePOSIX().close(fd);
 			throw new IllegalStateException("forker shared mode: Netty transport " + channelClass.getName()
 					+ " cannot serve an inherited socket; set forker.mode=reuseport", ex);
-		}
-		// A duplicate, so that closing the channel leaves the inherited descriptor alone
-		int fd = POSIXFactory.getNativePOSIX().dup(0);
-		if (fd < 0) {
-			throw new IllegalStateException("forker shared mode: cannot duplicate the inherited listening socket");
 		}
 		try {
 			return constructor.newInstance(fd);

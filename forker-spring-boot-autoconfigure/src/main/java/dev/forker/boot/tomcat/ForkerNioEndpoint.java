@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -11,14 +13,13 @@ import java.time.Duration;
 import org.apache.tomcat.util.net.NioEndpoint;
 import org.jspecify.annotations.Nullable;
 
-import dev.forker.boot.worker.WorkerEnvironment;
-import dev.forker.boot.worker.WorkerListenSocket;
-import dev.forker.boot.worker.WorkerSocketMode;
+import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.worker.WorkerListeners;
 
 /**
  * A {@link NioEndpoint} for forker workers. It opens its listening socket with
- * {@link WorkerListenSocket} (bound with {@code SO_REUSEPORT}, or inherited from the
- * master in shared mode) and accepts with a {@link ForkerAcceptor}, which stops accepting
+ * {@link WorkerListeners} (bound with {@code SO_REUSEPORT}, or passed down by the master
+ * in shared mode) and accepts with a {@link ForkerAcceptor}, which stops accepting
  * without the self-connection Tomcat normally uses to wake its acceptor: with a shared
  * port that connection could reach a sibling worker.
  * <p>
@@ -48,6 +49,8 @@ public class ForkerNioEndpoint extends NioEndpoint {
 	private static final long DRAIN_POLL_MILLIS = 5;
 
 	private volatile @Nullable ForkerAcceptor forkerAcceptor;
+
+	private volatile @Nullable InetSocketAddress localAddress;
 
 	private volatile boolean drainOnPause;
 
@@ -80,15 +83,25 @@ public class ForkerNioEndpoint extends NioEndpoint {
 			super.initServerSocket();
 			return;
 		}
-		// Tomcat never closes an inherited channel
-		setUseInheritedChannel(worker.socketMode() == WorkerSocketMode.INHERITED);
-		ServerSocketChannel channel = WorkerListenSocket.open(worker, getAddress(), getAcceptCount(),
-				(unbound) -> this.socketProperties.setProperties(unbound.socket()));
-		SERVER_SOCK.set(this, channel);
+		WorkerListeners.Listener listener = WorkerListeners.open(worker, getAddress(), getPortWithOffset(),
+				getAcceptCount(), (channel) -> this.socketProperties.setProperties(channel.socket()));
+		this.localAddress = listener.localAddress();
+		SERVER_SOCK.set(this, listener.channel());
 	}
 
 	ServerSocketChannel serverSocketChannel() {
 		return (ServerSocketChannel) SERVER_SOCK.get(this);
+	}
+
+	/**
+	 * Return the server socket, reporting the address it really listens on: a socket
+	 * passed down by the master is accepted from through a channel that reports another.
+	 */
+	@Override
+	protected @Nullable NetworkChannel getServerSocket() {
+		NetworkChannel channel = super.getServerSocket();
+		InetSocketAddress localAddress = this.localAddress;
+		return (channel != null && localAddress != null) ? new LocalAddressChannel(channel, localAddress) : channel;
 	}
 
 	@Override

@@ -8,10 +8,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,11 +26,15 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+
 import dev.forker.boot.control.ControlCodec;
 import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ForkerStatus;
 import dev.forker.boot.control.InvalidControlMessageException;
 import dev.forker.boot.control.LineFramer;
+import dev.forker.boot.control.WorkerEnvironment;
 
 /**
  * A worker's link to its master. It introduces the worker, reports its progress, sends
@@ -35,6 +42,10 @@ import dev.forker.boot.control.LineFramer;
  * master dies, the kernel closes its end, the link reads end-of-file and the worker
  * exits. This needs no polling of the parent pid, which would be wrong in a container
  * where the master is pid 1.
+ * <p>
+ * Its task scheduler runs the worker's periodic work (heartbeats, health evaluation,
+ * metrics) on daemon threads, so that none of it keeps the JVM alive and a slow health
+ * check never delays a heartbeat.
  *
  * @since 0.1.0
  */
@@ -43,6 +54,8 @@ public final class WorkerAgent implements Closeable {
 	private static final Log logger = LogFactory.getLog(WorkerAgent.class);
 
 	private static final String STARTING = "STARTING";
+
+	private static volatile @Nullable WorkerAgent current;
 
 	private final WorkerEnvironment environment;
 
@@ -56,7 +69,9 @@ public final class WorkerAgent implements Closeable {
 
 	private final AtomicLong requestIds = new AtomicLong();
 
-	private final Map<Long, CompletableFuture<ControlMessage>> pending = new ConcurrentHashMap<>();
+	private final Map<Long, PendingRequest> pending = new ConcurrentHashMap<>();
+
+	private final ThreadPoolTaskScheduler scheduler;
 
 	private volatile Supplier<String> health = () -> STARTING;
 
@@ -64,7 +79,7 @@ public final class WorkerAgent implements Closeable {
 
 	private volatile @Nullable MasterSummary masterSummary;
 
-	private volatile @Nullable PeriodicTask heartbeats;
+	private volatile @Nullable ScheduledFuture<?> heartbeats;
 
 	private volatile boolean closed;
 
@@ -72,6 +87,12 @@ public final class WorkerAgent implements Closeable {
 		this.environment = environment;
 		this.channel = channel;
 		this.masterGone = masterGone;
+		this.scheduler = new ThreadPoolTaskScheduler();
+		this.scheduler.setPoolSize(3);
+		this.scheduler.setDaemon(true);
+		this.scheduler.setThreadNamePrefix("forker-" + environment.name() + "-");
+		this.scheduler.setWaitForTasksToCompleteOnShutdown(false);
+		this.scheduler.initialize();
 	}
 
 	/**
@@ -81,7 +102,17 @@ public final class WorkerAgent implements Closeable {
 	 * @throws IllegalStateException if the master cannot be reached
 	 */
 	public static WorkerAgent connect(WorkerEnvironment environment) {
-		return connect(environment, WorkerAgent::exitBecauseMasterIsGone);
+		WorkerAgent agent = connect(environment, WorkerAgent::exitBecauseMasterIsGone);
+		current = agent;
+		return agent;
+	}
+
+	/**
+	 * Return the agent of this worker JVM.
+	 * @return the agent, or {@code null} when this JVM is not a connected worker
+	 */
+	public static @Nullable WorkerAgent current() {
+		return current;
 	}
 
 	static WorkerAgent connect(WorkerEnvironment environment, Consumer<WorkerEnvironment> masterGone) {
@@ -101,13 +132,9 @@ public final class WorkerAgent implements Closeable {
 		Thread reader = new Thread(agent::readUntilClosed, "forker-master-link");
 		reader.setDaemon(true);
 		reader.start();
-		agent.startHeartbeats();
+		agent.heartbeats = agent.scheduler.scheduleWithFixedDelay(agent::sendHeartbeat,
+				environment.heartbeatInterval());
 		return agent;
-	}
-
-	private void startHeartbeats() {
-		this.heartbeats = PeriodicTask.start("forker-heartbeat", Duration.ZERO, this.environment.heartbeatInterval(),
-				this::sendHeartbeat);
 	}
 
 	private void sendHeartbeat() {
@@ -133,6 +160,14 @@ public final class WorkerAgent implements Closeable {
 	}
 
 	/**
+	 * Return the scheduler that runs this worker's periodic tasks on daemon threads.
+	 * @return the scheduler
+	 */
+	public TaskScheduler getScheduler() {
+		return this.scheduler;
+	}
+
+	/**
 	 * Set what the heartbeats report. Both suppliers are called on the heartbeat thread
 	 * and must answer at once.
 	 * @param health the worker's current health status, such as {@code UP}
@@ -153,9 +188,12 @@ public final class WorkerAgent implements Closeable {
 	/**
 	 * Tell the master why this worker's application failed to start.
 	 * @param reason a one-line description of the failure
+	 * @param description the description of Spring Boot's failure analysis, if there is
+	 * one
+	 * @param action the action of Spring Boot's failure analysis, if there is one
 	 */
-	public void reportStartupFailed(String reason) {
-		send(new ControlMessage.StartupFailed(reason));
+	public void reportStartupFailed(String reason, @Nullable String description, @Nullable String action) {
+		send(new ControlMessage.StartupFailed(reason, description, action));
 	}
 
 	/**
@@ -193,11 +231,11 @@ public final class WorkerAgent implements Closeable {
 	}
 
 	private ControlMessage request(long id, ControlMessage request, Duration timeout) {
-		CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
+		PendingRequest reply = new PendingRequest();
 		this.pending.put(id, reply);
 		try {
 			send(request);
-			return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			return reply.future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (TimeoutException ex) {
 			throw new IllegalStateException("forker master did not answer within " + timeout.toMillis() + "ms", ex);
@@ -256,7 +294,7 @@ public final class WorkerAgent implements Closeable {
 			logger.debug("Link to the forker master failed", ex);
 		}
 		IllegalStateException gone = new IllegalStateException("Link to the forker master is closed");
-		this.pending.values().forEach((reply) -> reply.completeExceptionally(gone));
+		this.pending.values().forEach((reply) -> reply.future.completeExceptionally(gone));
 		if (!this.closed) {
 			this.masterGone.accept(this.environment);
 		}
@@ -275,30 +313,30 @@ public final class WorkerAgent implements Closeable {
 			this.masterSummary = new MasterSummary(ack.configuredWorkers(), ack.readyWorkers(), Instant.now());
 		}
 		else if (message instanceof ControlMessage.StatusReply reply) {
-			complete(reply.requestId(), reply);
+			PendingRequest request = this.pending.get(reply.requestId());
+			if (request != null) {
+				request.part(reply);
+			}
 		}
 		else if (message instanceof ControlMessage.CommandReply reply) {
-			complete(reply.requestId(), reply);
+			PendingRequest request = this.pending.get(reply.requestId());
+			if (request != null) {
+				request.future.complete(reply);
+			}
 		}
 		else {
 			logger.debug("Ignored unexpected control message " + message);
 		}
 	}
 
-	private void complete(long requestId, ControlMessage reply) {
-		CompletableFuture<ControlMessage> future = this.pending.get(requestId);
-		if (future != null) {
-			future.complete(reply);
-		}
-	}
-
 	@Override
 	public void close() throws IOException {
 		this.closed = true;
-		PeriodicTask heartbeats = this.heartbeats;
+		ScheduledFuture<?> heartbeats = this.heartbeats;
 		if (heartbeats != null) {
-			heartbeats.stop();
+			heartbeats.cancel(false);
 		}
+		this.scheduler.shutdown();
 		this.channel.close();
 	}
 
@@ -327,6 +365,28 @@ public final class WorkerAgent implements Closeable {
 	 * @param receivedAt when the worker received it
 	 */
 	public record MasterSummary(int configuredWorkers, int readyWorkers, Instant receivedAt) {
+
+	}
+
+	/**
+	 * A request waiting for its answer, which can come in parts.
+	 */
+	private static final class PendingRequest {
+
+		private final CompletableFuture<ControlMessage> future = new CompletableFuture<>();
+
+		private final List<ForkerStatus.Worker> workers = new ArrayList<>();
+
+		private int parts;
+
+		synchronized void part(ControlMessage.StatusReply reply) {
+			this.workers.addAll(reply.status().workers());
+			this.parts++;
+			if (this.parts >= reply.parts()) {
+				ForkerStatus status = new ForkerStatus(reply.status().master(), this.workers);
+				this.future.complete(new ControlMessage.StatusReply(reply.requestId(), status, 1, 1));
+			}
+		}
 
 	}
 

@@ -1,6 +1,6 @@
 package dev.forker.boot.worker;
 
-import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -27,7 +27,7 @@ public class WorkerReporter implements SmartLifecycle {
 
 	private volatile String health = "STARTING";
 
-	private volatile @Nullable PeriodicTask task;
+	private volatile @Nullable ScheduledFuture<?> task;
 
 	/**
 	 * Create a new instance.
@@ -43,8 +43,8 @@ public class WorkerReporter implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.task = PeriodicTask.start("forker-health", Duration.ZERO, this.agent.getEnvironment().heartbeatInterval(),
-				this::evaluate);
+		this.task = this.agent.getScheduler()
+			.scheduleWithFixedDelay(this::evaluate, this.agent.getEnvironment().heartbeatInterval());
 		this.agent.report(() -> this.health, this.counter::count);
 	}
 
@@ -60,9 +60,9 @@ public class WorkerReporter implements SmartLifecycle {
 
 	@Override
 	public void stop() {
-		PeriodicTask task = this.task;
+		ScheduledFuture<?> task = this.task;
 		if (task != null) {
-			task.stop();
+			task.cancel(false);
 			this.task = null;
 		}
 	}

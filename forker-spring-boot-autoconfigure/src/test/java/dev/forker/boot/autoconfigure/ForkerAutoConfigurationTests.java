@@ -3,6 +3,7 @@ package dev.forker.boot.autoconfigure;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.junit.jupiter.api.Test;
@@ -14,18 +15,21 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.forker.boot.ForkerMode;
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
+import dev.forker.boot.netty.NettyConnectionDrain;
 import dev.forker.boot.tomcat.ForkerHttp11NioProtocol;
 import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
 import dev.forker.boot.worker.WorkerAgent;
 import dev.forker.boot.worker.WorkerAgents;
-import dev.forker.boot.worker.WorkerEnvironment;
-import dev.forker.boot.worker.WorkerSocketMode;
+import dev.forker.boot.control.ServedPort;
+import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.control.WorkerSocketMode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ForkerAutoConfigurationTests {
 
 	private static final WorkerEnvironment WORKER = new WorkerEnvironment(2, 4242,
-			Path.of("/tmp/forker-x/control.sock"), "token", 18080, WorkerSocketMode.REUSEPORT, Duration.ofSeconds(2));
+			Path.of("/tmp/forker-x/control.sock"), "token", WorkerSocketMode.REUSEPORT,
+			List.of(new ServedPort("server.port", 18080, null)), Duration.ofSeconds(2), null);
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ForkerAutoConfiguration.class));
@@ -73,7 +78,7 @@ class ForkerAutoConfigurationTests {
 	}
 
 	@Test
-	void makesTomcatServeTheMastersPortInAWorker() throws Exception {
+	void makesTomcatServeThroughForkersProtocolInAWorker() throws Exception {
 		try (SocketChannel channel = SocketChannel.open()) {
 			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
 			this.contextRunner.withPropertyValues("forker.enabled=true")
@@ -83,7 +88,7 @@ class ForkerAutoConfigurationTests {
 					TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(8080);
 					context.getBean(ForkerTomcatWebServerFactoryCustomizer.class).customize(factory);
 					assertThat(factory.getProtocol()).isEqualTo(ForkerHttp11NioProtocol.class.getName());
-					assertThat(factory.getPort()).isEqualTo(18080);
+					assertThat(factory.getProtocolHandlerCustomizers()).isNotEmpty();
 				});
 		}
 	}
@@ -112,7 +117,7 @@ class ForkerAutoConfigurationTests {
 	}
 
 	@Test
-	void makesNettyServeTheMastersPortInAWorker() throws Exception {
+	void makesNettyServeThroughForkersLoopResourcesInAWorker() throws Exception {
 		try (SocketChannel channel = SocketChannel.open()) {
 			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
 			this.contextRunner.withPropertyValues("forker.enabled=true")
@@ -121,7 +126,9 @@ class ForkerAutoConfigurationTests {
 					assertThat(context).hasSingleBean(ForkerNettyWebServerFactoryCustomizer.class);
 					NettyReactiveWebServerFactory factory = new NettyReactiveWebServerFactory(8080);
 					context.getBean(ForkerNettyWebServerFactoryCustomizer.class).customize(factory);
-					assertThat(factory.getPort()).isEqualTo(18080);
+					assertThat(factory.getServerCustomizers()).contains(context.getBean(NettyConnectionDrain.class));
+					assertThat(context.getBean(NettyConnectionDrain.class).getPhase())
+						.isGreaterThan(WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE);
 				});
 		}
 	}
@@ -145,7 +152,7 @@ class ForkerAutoConfigurationTests {
 
 		@Bean
 		ForkerTomcatWebServerFactoryCustomizer customForkerCustomizer() {
-			return new ForkerTomcatWebServerFactoryCustomizer(WORKER, Duration.ofSeconds(1));
+			return new ForkerTomcatWebServerFactoryCustomizer(Duration.ofSeconds(1));
 		}
 
 	}

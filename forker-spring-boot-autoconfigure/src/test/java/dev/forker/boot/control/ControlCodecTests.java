@@ -18,7 +18,10 @@ class ControlCodecTests {
 	void roundTripsMessages() {
 		assertRoundTrip(new ControlMessage.Hello(2, 1234, "secret"));
 		assertRoundTrip(new ControlMessage.Ready());
-		assertRoundTrip(new ControlMessage.StartupFailed("java.lang.IllegalStateException: boom"));
+		assertRoundTrip(new ControlMessage.StartupFailed("java.lang.IllegalStateException: boom", null, null));
+		assertRoundTrip(new ControlMessage.StartupFailed("org.springframework.boot.web.server.PortInUseException",
+				"Web server failed to start. Port 8081 was already in use.",
+				"Identify and stop the process that's listening on port 8081."));
 	}
 
 	@Test

@@ -49,6 +49,17 @@ class LineFramerTests {
 		assertThat(this.oversized).containsExactly(4);
 	}
 
+	@Test
+	void holdsABufferOnlyWhileAPartialLineIsKept() {
+		LineFramer framer = new LineFramer(64 * 1024);
+		assertThat(framer.bufferSize()).isZero();
+		framer.feed(bytes("x".repeat(10_000)), this.handler);
+		assertThat(framer.bufferSize()).isGreaterThanOrEqualTo(10_000);
+		framer.feed(bytes("\n"), this.handler);
+		assertThat(this.lines).containsExactly("x".repeat(10_000));
+		assertThat(framer.bufferSize()).isZero();
+	}
+
 	private static ByteBuffer bytes(String text) {
 		return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
 	}

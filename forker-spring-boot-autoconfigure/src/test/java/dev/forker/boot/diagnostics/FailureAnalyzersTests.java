@@ -3,10 +3,13 @@ package dev.forker.boot.diagnostics;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.diagnostics.FailureAnalysis;
+
+import dev.forker.boot.control.ServedPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,8 +30,9 @@ class FailureAnalyzersTests {
 
 	@Test
 	void portInUseNamesThePortAndTheFix() {
-		FailureAnalysis analysis = new ForkerPortInUseFailureAnalyzer().analyze(new ForkerPortInUseException(
-				new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), new BindException("in use")));
+		FailureAnalysis analysis = new ForkerPortInUseFailureAnalyzer()
+			.analyze(new ForkerPortInUseException("server.port",
+					new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), new BindException("in use")));
 		assertThat(analysis.getDescription()).isEqualTo(
 				"forker cannot start: Port 8080 on 127.0.0.1 is already in use (server.port=8080), so no worker was started.");
 		assertThat(analysis.getAction()).contains("ss -ltnp 'sport = :8080'", "set server.port to a free port");
@@ -36,8 +40,28 @@ class FailureAnalyzersTests {
 
 	@Test
 	void portInUseOnAllAddresses() {
-		assertThat(new ForkerPortInUseException(new InetSocketAddress(9090), new BindException()))
+		assertThat(new ForkerPortInUseException("management.server.port", new InetSocketAddress(9090),
+				new BindException()))
 			.hasMessage("Port 9090 on all addresses is already in use");
+	}
+
+	@Test
+	void portInUseNamesTheManagementPortWhenItIsThatOne() {
+		FailureAnalysis analysis = new ForkerPortInUseFailureAnalyzer().analyze(new ForkerPortInUseException(
+				"management.server.port", new InetSocketAddress(8081), new BindException("in use")));
+		assertThat(analysis.getDescription()).contains("(management.server.port=8081)");
+		assertThat(analysis.getAction()).contains("set management.server.port to a free port");
+	}
+
+	@Test
+	void unsharedPortSaysWhichPortsAreSharedAndWhatToChange() {
+		FailureAnalysis analysis = new ForkerUnsharedPortFailureAnalyzer().analyze(new ForkerUnsharedPortException(8443,
+				null,
+				List.of(new ServedPort("server.port", 8080, 3), new ServedPort("management.server.port", 8081, 4))));
+		assertThat(analysis.getDescription()).startsWith("forker cannot share port 8443: ")
+			.contains("(server.port=8080, management.server.port=8081)")
+			.endsWith("so all but one would fail to start.");
+		assertThat(analysis.getAction()).contains("additional Tomcat or Jetty connector", "forker.enabled=false");
 	}
 
 	@Test

@@ -3,6 +3,7 @@ package dev.forker.boot.master;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.util.backoff.BackOffExecution;
 
 import dev.forker.boot.ForkerProperties;
 
@@ -18,11 +19,16 @@ class RestartPolicyTests {
 	@Test
 	void backoffDoublesUpToItsMaximum() {
 		RestartPolicy policy = new RestartPolicy(restart(3, Duration.ofMinutes(1)));
-		assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(500));
-		assertThat(policy.backoff(2)).isEqualTo(Duration.ofSeconds(1));
-		assertThat(policy.backoff(3)).isEqualTo(Duration.ofSeconds(2));
-		assertThat(policy.backoff(6)).isEqualTo(Duration.ofSeconds(5));
-		assertThat(policy.backoff(1000)).isEqualTo(Duration.ofSeconds(5));
+		BackOffExecution failures = policy.startBackOff();
+		assertThat(RestartPolicy.nextDelay(failures)).isEqualTo(Duration.ofMillis(500));
+		assertThat(RestartPolicy.nextDelay(failures)).isEqualTo(Duration.ofSeconds(1));
+		assertThat(RestartPolicy.nextDelay(failures)).isEqualTo(Duration.ofSeconds(2));
+		assertThat(RestartPolicy.nextDelay(failures)).isEqualTo(Duration.ofSeconds(4));
+		for (int i = 0; i < 1000; i++) {
+			assertThat(RestartPolicy.nextDelay(failures)).isEqualTo(Duration.ofSeconds(5));
+		}
+		assertThat(RestartPolicy.nextDelay(policy.startBackOff())).as("a new series starts over")
+			.isEqualTo(Duration.ofMillis(500));
 	}
 
 	@Test

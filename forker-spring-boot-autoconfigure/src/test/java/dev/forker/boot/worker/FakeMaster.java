@@ -18,6 +18,9 @@ import dev.forker.boot.control.ControlCodec;
 import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ForkerStatus;
 import dev.forker.boot.control.LineFramer;
+import dev.forker.boot.control.ServedPort;
+import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.control.WorkerSocketMode;
 
 /**
  * A stand-in for a forker master in tests: it serves one worker connection on a real Unix
@@ -67,8 +70,9 @@ public final class FakeMaster implements Closeable {
 	 * @return the environment of worker 1
 	 */
 	public WorkerEnvironment workerEnvironment() {
-		return new WorkerEnvironment(1, 4242, this.directory.resolve("control.sock"), "token", 18080,
-				WorkerSocketMode.INHERITED, Duration.ofMillis(100));
+		return new WorkerEnvironment(1, 4242, this.directory.resolve("control.sock"), "token",
+				WorkerSocketMode.INHERITED, List.of(new ServedPort("server.port", 18080, 3)), Duration.ofMillis(100),
+				null);
 	}
 
 	/**
@@ -130,7 +134,7 @@ public final class FakeMaster implements Closeable {
 			reply = new ControlMessage.HeartbeatAck(2, this.readyWorkers);
 		}
 		else if (message instanceof ControlMessage.StatusRequest request) {
-			reply = new ControlMessage.StatusReply(request.requestId(), status());
+			reply = new ControlMessage.StatusReply(request.requestId(), status(), 1, 1);
 		}
 		else if (message instanceof ControlMessage.CommandRequest request) {
 			reply = new ControlMessage.CommandReply(request.requestId(), true,

@@ -2,6 +2,8 @@ package dev.forker.boot.worker;
 
 import java.nio.channels.SocketChannel;
 
+import dev.forker.boot.control.WorkerEnvironment;
+
 /**
  * Creates {@link WorkerAgent} instances for tests, without a master.
  */

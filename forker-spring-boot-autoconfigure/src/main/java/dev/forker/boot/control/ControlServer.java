@@ -1,0 +1,440 @@
+package dev.forker.boot.control;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The master's end of the control channel: a Unix domain socket in a fresh directory that
+ * only the owner can enter, served by the master's single thread with a selector, so that
+ * no peer can block the master. Its limits keep any number of misbehaving peers from
+ * exhausting the master: anonymous connections (not yet introduced as a worker) are
+ * bounded in number and in time, buffers exist only while a partial message is kept,
+ * output to a peer that does not read is bounded, and a failing {@code accept} (no file
+ * descriptors left) backs off instead of spinning.
+ *
+ * @since 0.1.0
+ */
+public final class ControlServer implements Closeable {
+
+	private static final Log logger = LogFactory.getLog(ControlServer.class);
+
+	/**
+	 * Time an anonymous connection has to introduce itself.
+	 */
+	static final long INTRODUCTION_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+	/**
+	 * Anonymous connections served at once; more are closed as soon as they are accepted.
+	 */
+	static final int MAX_ANONYMOUS = 64;
+
+	private static final long MIN_ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+	private static final long MAX_ACCEPT_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+	private static final long REJECTION_REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+	private final Path directory;
+
+	private final Path socketPath;
+
+	private final ServerSocketChannel server;
+
+	private final SelectionKey serverKey;
+
+	private final Selector selector;
+
+	private Handler handler = new Handler() {
+
+		@Override
+		public void onMessage(ControlLink link, ControlMessage message) {
+			link.close();
+		}
+
+		@Override
+		public void onClosed(ControlLink link) {
+		}
+
+	};
+
+	private final ControlCodec codec = new ControlCodec();
+
+	private final ByteBuffer readBuffer = ByteBuffer.allocate(16 * 1024);
+
+	private final List<ControlConnection> connections = new ArrayList<>();
+
+	private int anonymous;
+
+	private long acceptBackoffNanos;
+
+	private long acceptResumeNanos = -1;
+
+	private int rejected;
+
+	private long rejectionReportNanos;
+
+	private ControlServer(Path directory, Path socketPath, ServerSocketChannel server, SelectionKey serverKey,
+			Selector selector) {
+		this.directory = directory;
+		this.socketPath = socketPath;
+		this.server = server;
+		this.serverKey = serverKey;
+		this.selector = selector;
+	}
+
+	/**
+	 * Open a control socket in a new directory that only this user can enter.
+	 * @return the server
+	 * @throws IOException if the socket cannot be opened
+	 */
+	public static ControlServer open() throws IOException {
+		Path directory = Files.createTempDirectory("forker-",
+				PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+		Path socketPath = directory.resolve("control.sock");
+		ServerSocketChannel server = null;
+		Selector selector = null;
+		try {
+			server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+			server.bind(UnixDomainSocketAddress.of(socketPath));
+			server.configureBlocking(false);
+			selector = Selector.open();
+			SelectionKey serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
+			return new ControlServer(directory, socketPath, server, serverKey, selector);
+		}
+		catch (IOException | RuntimeException ex) {
+			closeQuietly(selector);
+			closeQuietly(server);
+			Files.deleteIfExists(socketPath);
+			Files.deleteIfExists(directory);
+			throw ex;
+		}
+	}
+
+	/**
+	 * Set what receives the messages, on the thread that calls {@link #poll(long)}. Until
+	 * then, every message closes its connection.
+	 * @param handler the handler
+	 */
+	public void handler(Handler handler) {
+		this.handler = handler;
+	}
+
+	/**
+	 * Return the path of the control socket.
+	 * @return the socket path
+	 */
+	public Path socketPath() {
+		return this.socketPath;
+	}
+
+	/**
+	 * Return the private directory the control socket lives in.
+	 * @return the directory
+	 */
+	public Path directory() {
+		return this.directory;
+	}
+
+	/**
+	 * Wake up a thread blocked in {@link #poll(long)}. Safe to call from any thread.
+	 */
+	public void wakeup() {
+		this.selector.wakeup();
+	}
+
+	/**
+	 * Serve the control socket until something happened or the timeout passed.
+	 * @param timeoutMillis the longest wait, 0 for none
+	 * @throws IOException if the selector fails
+	 */
+	public void poll(long timeoutMillis) throws IOException {
+		long now = System.nanoTime();
+		if (this.acceptResumeNanos >= 0) {
+			timeoutMillis = Math.max(1,
+					Math.min(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(this.acceptResumeNanos - now) + 1));
+		}
+		if (timeoutMillis <= 0) {
+			this.selector.selectNow(this::handle);
+		}
+		else {
+			this.selector.select(this::handle, timeoutMillis);
+		}
+		now = System.nanoTime();
+		resumeAccepting(now);
+		closeSilentConnections(now);
+		reportRejections(now);
+	}
+
+	private void handle(SelectionKey key) {
+		if (key.channel() == this.server) {
+			accept();
+			return;
+		}
+		ControlConnection connection = (ControlConnection) key.attachment();
+		try {
+			if (key.isValid() && key.isReadable()) {
+				read(connection);
+			}
+			if (key.isValid() && key.isWritable()) {
+				connection.flush();
+			}
+		}
+		catch (IOException | CancelledKeyException ex) {
+			logger.debug("Closing " + connection + " after an I/O failure", ex);
+			close(connection);
+		}
+		catch (RuntimeException ex) {
+			logger.error("Closing " + connection + " after an unexpected failure", ex);
+			close(connection);
+		}
+	}
+
+	private void accept() {
+		SocketChannel channel;
+		try {
+			channel = this.server.accept();
+			this.acceptBackoffNanos = 0;
+		}
+		catch (IOException ex) {
+			backOffAccepting(ex);
+			return;
+		}
+		if (channel == null) {
+			return;
+		}
+		if (this.anonymous >= MAX_ANONYMOUS) {
+			this.rejected++;
+			closeQuietly(channel);
+			return;
+		}
+		try {
+			channel.configureBlocking(false);
+			SelectionKey key = channel.register(this.selector, SelectionKey.OP_READ);
+			ControlConnection connection = new ControlConnection(this, channel, key, System.nanoTime());
+			key.attach(connection);
+			this.connections.add(connection);
+			this.anonymous++;
+		}
+		catch (IOException ex) {
+			logger.debug("Could not serve a new control connection", ex);
+			closeQuietly(channel);
+		}
+	}
+
+	private void backOffAccepting(IOException ex) {
+		this.acceptBackoffNanos = (this.acceptBackoffNanos == 0) ? MIN_ACCEPT_BACKOFF_NANOS
+				: Math.min(this.acceptBackoffNanos * 2, MAX_ACCEPT_BACKOFF_NANOS);
+		this.acceptResumeNanos = System.nanoTime() + this.acceptBackoffNanos;
+		this.serverKey.interestOps(0);
+		logger.warn("Could not accept a control connection (" + ex.getMessage() + "): accepting again in "
+				+ TimeUnit.NANOSECONDS.toMillis(this.acceptBackoffNanos) + "ms");
+	}
+
+	private void resumeAccepting(long now) {
+		if (this.acceptResumeNanos >= 0 && now - this.acceptResumeNanos >= 0) {
+			this.acceptResumeNanos = -1;
+			if (this.serverKey.isValid()) {
+				this.serverKey.interestOps(SelectionKey.OP_ACCEPT);
+			}
+		}
+	}
+
+	private void read(ControlConnection connection) throws IOException {
+		this.readBuffer.clear();
+		int read = connection.channel().read(this.readBuffer);
+		if (read < 0) {
+			close(connection);
+			return;
+		}
+		this.readBuffer.flip();
+		connection.framer().feed(this.readBuffer, new LineFramer.Handler() {
+
+			@Override
+			public void line(byte[] bytes, int offset, int length) {
+				if (!connection.isClosed()) {
+					receive(connection, bytes, offset, length);
+				}
+			}
+
+			@Override
+			public void oversized(int limit) {
+				if (!connection.isClosed()) {
+					reject(connection, "a message longer than " + limit + " bytes");
+				}
+			}
+
+		});
+	}
+
+	private void receive(ControlConnection connection, byte[] bytes, int offset, int length) {
+		ControlMessage message;
+		try {
+			message = this.codec.decode(bytes, offset, length);
+		}
+		catch (InvalidControlMessageException ex) {
+			reject(connection, "an invalid message (" + ex.getMessage() + ")");
+			return;
+		}
+		try {
+			this.handler.onMessage(connection, message);
+		}
+		catch (RuntimeException ex) {
+			logger.error("Failed to handle " + message + " from " + connection, ex);
+		}
+	}
+
+	void introduced(ControlConnection connection) {
+		if (this.connections.contains(connection)) {
+			this.anonymous--;
+		}
+	}
+
+	private void reject(ControlConnection connection, String what) {
+		if (connection.isIntroduced()) {
+			logger.warn("Ignored " + what + " on the " + connection);
+		}
+		else {
+			logger.warn("Closed an anonymous control connection that sent " + what);
+			close(connection);
+		}
+	}
+
+	private void closeSilentConnections(long nowNanos) {
+		if (this.anonymous == 0) {
+			return;
+		}
+		List<ControlConnection> silent = null;
+		for (ControlConnection connection : this.connections) {
+			if (!connection.isIntroduced() && nowNanos - connection.openedNanos() > INTRODUCTION_TIMEOUT_NANOS) {
+				silent = (silent != null) ? silent : new ArrayList<>();
+				silent.add(connection);
+			}
+		}
+		if (silent != null) {
+			logger.warn("Closed " + silent.size() + " anonymous control connection" + ((silent.size() > 1) ? "s" : "")
+					+ " that did not introduce themselves within 10s");
+			silent.forEach(this::close);
+		}
+	}
+
+	private void reportRejections(long nowNanos) {
+		if (this.rejected > 0 && nowNanos - this.rejectionReportNanos >= REJECTION_REPORT_INTERVAL_NANOS) {
+			logger.warn("Closed " + this.rejected + " control connections on arrival: more than " + MAX_ANONYMOUS
+					+ " connections had not introduced themselves");
+			this.rejected = 0;
+			this.rejectionReportNanos = nowNanos;
+		}
+	}
+
+	void send(ControlConnection connection, ControlMessage message) {
+		if (connection.isClosed()) {
+			return;
+		}
+		try {
+			if (!connection.write(this.codec.encode(message))) {
+				logger.warn("Closing " + connection + ": its peer does not read what the master sends");
+				close(connection);
+			}
+		}
+		catch (IOException | CancelledKeyException ex) {
+			logger.debug("Closing " + connection + " after a write failure", ex);
+			close(connection);
+		}
+	}
+
+	void close(ControlConnection connection) {
+		if (this.connections.remove(connection)) {
+			if (!connection.isIntroduced()) {
+				this.anonymous--;
+			}
+			connection.release();
+			try {
+				this.handler.onClosed(connection);
+			}
+			catch (RuntimeException ex) {
+				logger.error("Failed to handle the closing of " + connection, ex);
+			}
+		}
+	}
+
+	/**
+	 * Return the number of open connections, introduced or not.
+	 * @return the number of connections
+	 */
+	public int connectionCount() {
+		return this.connections.size();
+	}
+
+	@Override
+	public void close() throws IOException {
+		for (ControlConnection connection : List.copyOf(this.connections)) {
+			connection.release();
+		}
+		this.connections.clear();
+		closeQuietly(this.selector);
+		closeQuietly(this.server);
+		Files.deleteIfExists(this.socketPath);
+	}
+
+	/**
+	 * Delete the control directory, once nothing else lives in it.
+	 */
+	public void deleteDirectory() {
+		try {
+			Files.deleteIfExists(this.directory);
+		}
+		catch (IOException ex) {
+			logger.debug("Could not delete " + this.directory, ex);
+		}
+	}
+
+	private static void closeQuietly(@Nullable Closeable closeable) {
+		if (closeable != null) {
+			try {
+				closeable.close();
+			}
+			catch (IOException ex) {
+				// nothing more to do
+			}
+		}
+	}
+
+	/**
+	 * Receives what arrives on the control socket, on the master's thread.
+	 */
+	public interface Handler {
+
+		/**
+		 * A well-formed message arrived.
+		 * @param link the connection it came on
+		 * @param message the message
+		 */
+		void onMessage(ControlLink link, ControlMessage message);
+
+		/**
+		 * A connection was closed.
+		 * @param link the connection
+		 */
+		void onClosed(ControlLink link);
+
+	}
+
+}

@@ -1,0 +1,63 @@
+package dev.forker.boot.launch;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.control.ServedPort;
+
+/**
+ * Everything a master needs, already read and checked in the application's JVM: what that
+ * JVM hands to the lightweight master JVM it becomes, so that the new JVM loads neither
+ * the application nor its configuration.
+ *
+ * @param properties the bound and validated {@code forker.*} properties
+ * @param commandLine the command line of the application's JVM, without debugger options
+ * @param processors the number of available processors
+ * @param maxWorkers the largest number of workers scaling may reach
+ * @param ports the ports the workers serve, with the master's descriptors in shared mode
+ * @param workerEnvironment environment variables to restore for the workers
+ * @param logging the properties that shape logging
+ * @since 0.1.0
+ */
+record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, int processors, int maxWorkers,
+		List<ServedPort> ports, Map<String, String> workerEnvironment, Map<String, String> logging) {
+
+	/**
+	 * Environment variable that carries the configuration to the lightweight master.
+	 */
+	static final String VARIABLE = "FORKER_MASTER_CONFIG";
+
+	// Fields, not accessors: the nested property groups are final fields without setters
+	private static final JsonMapper mapper = JsonMapper.builder()
+		.changeDefaultVisibility((visibility) -> visibility.withFieldVisibility(JsonAutoDetect.Visibility.ANY)
+			.withGetterVisibility(JsonAutoDetect.Visibility.NONE)
+			.withIsGetterVisibility(JsonAutoDetect.Visibility.NONE))
+		.enable(MapperFeature.ALLOW_FINAL_FIELDS_AS_MUTATORS)
+		.build();
+
+	String toJson() {
+		return mapper.writeValueAsString(this);
+	}
+
+	static MasterConfig fromJson(String json) {
+		return mapper.readValue(json, MasterConfig.class);
+	}
+
+	/**
+	 * Return the server port.
+	 * @return the port
+	 */
+	int serverPort() {
+		return this.ports.stream()
+			.filter((port) -> port.property().equals(PlannedPort.SERVER_PORT))
+			.findFirst()
+			.map(ServedPort::port)
+			.orElseThrow();
+	}
+
+}

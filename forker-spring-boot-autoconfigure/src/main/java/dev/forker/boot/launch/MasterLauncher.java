@@ -1,0 +1,72 @@
+package dev.forker.boot.launch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.logging.MasterLogging;
+import dev.forker.boot.posix.PosixProcesses;
+
+/**
+ * Turns the process that started the application into a forker master: reads and checks
+ * the configuration, takes the ports, then runs the master until its workers are gone, in
+ * a lightweight JVM of its own when it can.
+ *
+ * @since 0.1.0
+ */
+public final class MasterLauncher {
+
+	private static final Log logger = LogFactory.getLog(MasterLauncher.class);
+
+	private MasterLauncher() {
+	}
+
+	/**
+	 * Run this process as a master.
+	 * @param environment the application's prepared environment
+	 * @return the exit code of the master
+	 */
+	public static int run(ConfigurableEnvironment environment) {
+		ForkerProperties properties = Binder.get(environment).bindOrCreate("forker", ForkerProperties.class);
+		int processors = Runtime.getRuntime().availableProcessors();
+		ForkerPropertiesValidator validator = new ForkerPropertiesValidator(processors);
+		validator.validate(properties);
+		PlatformSupport.check(System.getProperty("os.name", ""));
+		List<PlannedPort> planned = PlannedPort.of(environment);
+		PosixProcesses posix = PosixProcesses.load();
+		JavaCommandLine commandLine = JavaCommandLine.current().withoutDebugger();
+		if (properties.getWorker().isClassDataSharing()) {
+			commandLine = new ClassDataSharing(Path.of(System.getProperty("java.io.tmpdir"), "forker-cds"))
+				.prepare(commandLine);
+		}
+		try (OpenPorts ports = OpenPorts.open(planned, properties.getMode(), properties.getBacklog())) {
+			MasterConfig config = new MasterConfig(properties, commandLine, processors, validator.maxWorkers(),
+					ports.served(), System.getenv(), MasterLogging.properties(environment));
+			if (properties.getMaster().isLightweight()) {
+				List<String> command = LightweightMaster.command(commandLine);
+				if (command != null) {
+					int error = posix.exec(command, LightweightMaster.environment(config));
+					logger.warn("Could not start the lightweight master (errno " + error
+							+ "): the master stays in the application's JVM");
+				}
+				else {
+					logger.info("The master stays in the application's JVM: it was not started from a jar or a "
+							+ "class path");
+				}
+			}
+			return MasterRun.run(config, posix);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("forker master failed", ex);
+		}
+	}
+
+}

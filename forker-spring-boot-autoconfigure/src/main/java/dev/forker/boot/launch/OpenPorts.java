@@ -1,0 +1,96 @@
+package dev.forker.boot.launch;
+
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.forker.boot.ForkerMode;
+import dev.forker.boot.control.ServedPort;
+import dev.forker.boot.master.MasterListeners;
+import dev.forker.boot.posix.NativeSockets;
+
+/**
+ * The ports a master holds for its workers, taken before any worker starts: listening
+ * sockets it passes down in shared mode, reservations in reuseport mode. A port that
+ * cannot be taken fails the start with nothing left behind.
+ *
+ * @since 0.1.0
+ */
+final class OpenPorts implements Closeable {
+
+	private final List<ServedPort> served;
+
+	private final List<Closeable> resources;
+
+	private OpenPorts(List<ServedPort> served, List<Closeable> resources) {
+		this.served = List.copyOf(served);
+		this.resources = List.copyOf(resources);
+	}
+
+	/**
+	 * Take every planned port.
+	 * @param planned the ports
+	 * @param mode how workers share them
+	 * @param backlog the accept queue length of shared sockets
+	 * @return the ports taken
+	 */
+	static OpenPorts open(List<PlannedPort> planned, ForkerMode mode, int backlog) {
+		List<ServedPort> served = new ArrayList<>();
+		List<Closeable> resources = new ArrayList<>();
+		try {
+			for (PlannedPort port : planned) {
+				if (mode == ForkerMode.SHARED) {
+					SharedListenSocket socket = SharedListenSocket.open(port, backlog);
+					resources.add(socket);
+					served.add(new ServedPort(port.property(), socket.port(), socket.fd()));
+				}
+				else {
+					PortReservation reservation = PortReservation.reserve(port);
+					resources.add(reservation);
+					served.add(new ServedPort(port.property(), reservation.port(), null));
+				}
+			}
+			return new OpenPorts(served, resources);
+		}
+		catch (RuntimeException ex) {
+			new OpenPorts(served, resources).close();
+			throw ex;
+		}
+	}
+
+	/**
+	 * Return the ports, each with the port it got and, in shared mode, the descriptor of
+	 * its listening socket in this process.
+	 * @return the ports
+	 */
+	List<ServedPort> served() {
+		return this.served;
+	}
+
+	/**
+	 * Return the listeners of a master that holds these ports, in this process or after
+	 * {@code execve}.
+	 * @param served the ports
+	 * @return the listeners
+	 */
+	static MasterListeners listeners(List<ServedPort> served) {
+		List<Integer> fds = served.stream().map(ServedPort::fd).filter((fd) -> fd != null).toList();
+		if (fds.isEmpty()) {
+			return MasterListeners.NONE;
+		}
+		return () -> fds.forEach(NativeSockets.get()::stopListening);
+	}
+
+	@Override
+	public void close() {
+		for (Closeable resource : this.resources) {
+			try {
+				resource.close();
+			}
+			catch (Exception ex) {
+				// closing anyway
+			}
+		}
+	}
+
+}

@@ -1,0 +1,203 @@
+package dev.forker.boot.launch;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+
+import jnr.constants.platform.Signal;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.forker.boot.control.ServedPort;
+import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.control.WorkerSocketMode;
+import dev.forker.boot.master.ProcessSignal;
+import dev.forker.boot.master.WorkerProcesses;
+import dev.forker.boot.posix.PosixProcesses;
+import dev.forker.boot.posix.SpawnPlan;
+
+/**
+ * Worker processes started with {@code posix_spawn} and reaped with {@code waitpid}.
+ * <p>
+ * One reaper thread waits for any child to exit without reaping it, hands the pid to the
+ * master's thread, and waits until that thread has reaped it. So a process is reaped only
+ * on the thread that signals it, and a signal never reaches a pid that was reused. As
+ * {@code PID 1} in a container, the master inherits orphaned processes: they are reaped
+ * the same way, so no zombie accumulates.
+ *
+ * @since 0.1.0
+ */
+final class SpawnedWorkers implements WorkerProcesses {
+
+	private static final Log logger = LogFactory.getLog(SpawnedWorkers.class);
+
+	private final PosixProcesses posix;
+
+	private final WorkerCommand command;
+
+	private final long masterPid;
+
+	private final Path controlSocket;
+
+	private final @Nullable Path logSocket;
+
+	private final List<ServedPort> ports;
+
+	private final Duration heartbeatInterval;
+
+	private final Set<Long> spawned = ConcurrentHashMap.newKeySet();
+
+	private final Queue<Long> exited = new ConcurrentLinkedQueue<>();
+
+	private final Semaphore reaped = new Semaphore(0);
+
+	private final Object childrenLock = new Object();
+
+	private long spawns;
+
+	SpawnedWorkers(PosixProcesses posix, WorkerCommand command, long masterPid, Path controlSocket,
+			@Nullable Path logSocket, List<ServedPort> ports, Duration heartbeatInterval) {
+		this.posix = posix;
+		this.command = command;
+		this.masterPid = masterPid;
+		this.controlSocket = controlSocket;
+		this.logSocket = logSocket;
+		this.ports = List.copyOf(ports);
+		this.heartbeatInterval = heartbeatInterval;
+	}
+
+	/**
+	 * Start watching for exits.
+	 * @param onExit called on the reaper thread when a child has exited: the master then
+	 * calls {@link #reapExited()} on its own thread
+	 */
+	void watch(Runnable onExit) {
+		Thread reaper = new Thread(() -> awaitExits(onExit), "forker-reaper");
+		reaper.setDaemon(true);
+		reaper.start();
+	}
+
+	@Override
+	public long start(int workerId, String token, int workers) throws IOException {
+		List<ServedPort> childPorts = new ArrayList<>();
+		List<Integer> inherited = new ArrayList<>();
+		for (ServedPort port : this.ports) {
+			Integer fd = port.fd();
+			if (fd != null) {
+				childPorts
+					.add(new ServedPort(port.property(), port.port(), SpawnPlan.FIRST_INHERITED_FD + inherited.size()));
+				inherited.add(fd);
+			}
+			else {
+				childPorts.add(port);
+			}
+		}
+		WorkerSocketMode mode = inherited.isEmpty() ? WorkerSocketMode.REUSEPORT : WorkerSocketMode.INHERITED;
+		WorkerEnvironment worker = new WorkerEnvironment(workerId, this.masterPid, this.controlSocket, token, mode,
+				childPorts, this.heartbeatInterval, this.logSocket);
+		long pid = this.posix.spawn(this.command.command(workers), this.command.environment(worker), inherited);
+		this.spawned.add(pid);
+		synchronized (this.childrenLock) {
+			this.spawns++;
+			this.childrenLock.notifyAll();
+		}
+		return pid;
+	}
+
+	@Override
+	public void signal(long pid, ProcessSignal signal) {
+		this.posix.signal(pid, signal(signal));
+	}
+
+	@Override
+	public void signalGroup(long pid, ProcessSignal signal) {
+		this.posix.signalGroup(pid, signal(signal));
+	}
+
+	private static Signal signal(ProcessSignal signal) {
+		return switch (signal) {
+			case TERM -> Signal.SIGTERM;
+			case KILL -> Signal.SIGKILL;
+			case QUIT -> Signal.SIGQUIT;
+			case CONT -> Signal.SIGCONT;
+		};
+	}
+
+	@Override
+	public List<Exit> reapExited() {
+		List<Exit> exits = new ArrayList<>();
+		Long pid;
+		while ((pid = this.exited.poll()) != null) {
+			boolean worker = this.spawned.remove(pid);
+			if (worker) {
+				// The exited worker still holds its pid as a zombie, so its process group
+				// cannot be another's: what is left of it goes now
+				this.posix.signalGroup(pid, Signal.SIGKILL);
+			}
+			PosixProcesses.Exit exit = this.posix.reap(pid);
+			if (exit != null) {
+				if (worker) {
+					exits.add(new Exit(exit.pid(), exit.status()));
+				}
+				else {
+					logger.debug("Reaped orphaned process " + pid + " (" + exit.status() + ")");
+				}
+			}
+			this.reaped.release();
+		}
+		return exits;
+	}
+
+	private void awaitExits(Runnable onExit) {
+		while (true) {
+			try {
+				long spawns;
+				synchronized (this.childrenLock) {
+					spawns = this.spawns;
+				}
+				long pid = this.posix.awaitExit();
+				if (pid < 0) {
+					awaitSpawnAfter(spawns);
+					continue;
+				}
+				this.exited.add(pid);
+				onExit.run();
+				this.reaped.acquire();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			catch (IOException | RuntimeException ex) {
+				logger.error("forker reaper: waiting for worker exits failed, retrying in 1s", ex);
+				sleep();
+			}
+		}
+	}
+
+	private void awaitSpawnAfter(long spawns) throws InterruptedException {
+		synchronized (this.childrenLock) {
+			while (this.spawns == spawns) {
+				this.childrenLock.wait();
+			}
+		}
+	}
+
+	private static void sleep() {
+		try {
+			Thread.sleep(1000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}
