@@ -2,6 +2,7 @@ package dev.forker.boot.control;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
@@ -33,15 +34,16 @@ public record ForkerStatus(Master master, List<Worker> workers) {
 	 *
 	 * @param pid the master's pid
 	 * @param mode how workers share the port ({@code shared} or {@code reuseport})
-	 * @param port the port the workers serve
+	 * @param port the server port the workers serve
+	 * @param ports every port the workers serve, by the property that configures it
 	 * @param startedAt when the master started
 	 * @param uptimeSeconds how long the master has run
 	 * @param configuredWorkers the number of workers the master keeps running
 	 * @param readyWorkers the number of workers that are ready
 	 * @param rollingRestart what a rolling restart in progress does, or {@code null}
 	 */
-	public record Master(long pid, String mode, int port, Instant startedAt, long uptimeSeconds, int configuredWorkers,
-			int readyWorkers, @Nullable String rollingRestart) {
+	public record Master(long pid, String mode, int port, Map<String, Integer> ports, Instant startedAt,
+			long uptimeSeconds, int configuredWorkers, int readyWorkers, @Nullable String rollingRestart) {
 
 	}
 

@@ -31,7 +31,7 @@ final class MasterRun {
 			SpawnedWorkers workers = new SpawnedWorkers(posix, command, pid, control.socketPath(), null, config.ports(),
 					settings.getHeartbeatInterval());
 			Master master = new Master(properties, workers, MasterClock.SYSTEM, OpenPorts.listeners(config.ports()),
-					config.maxWorkers(), config.serverPort(), pid);
+					config.maxWorkers(), config.ports(), pid);
 			workers.watch(() -> master.post(master::reap));
 			Signals.install((name) -> master.post(() -> master.onStopSignal(name)), "TERM", "INT");
 			Signals.install((name) -> master.post(() -> master.onOperatorSignal(name)), "HUP", "TTIN", "TTOU");

@@ -29,6 +29,7 @@ import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ControlMessage.Command;
 import dev.forker.boot.control.ControlServer;
 import dev.forker.boot.control.ForkerStatus;
+import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerState;
 import dev.forker.boot.diagnostics.Durations;
 import dev.forker.boot.master.WorkerProcess.StartupFailure;
@@ -79,6 +80,8 @@ public final class Master implements ControlServer.Handler {
 
 	private final int maxWorkers;
 
+	private final List<ServedPort> ports;
+
 	private final int port;
 
 	private final long masterPid;
@@ -123,17 +126,18 @@ public final class Master implements ControlServer.Handler {
 	 * @param clock the clock
 	 * @param listeners the listening sockets held for the workers
 	 * @param maxWorkers the largest number of workers scaling may reach
-	 * @param port the server port the workers serve
+	 * @param ports the ports the workers serve, the server port first
 	 * @param masterPid the pid of the master
 	 */
 	public Master(ForkerProperties properties, WorkerProcesses processes, MasterClock clock, MasterListeners listeners,
-			int maxWorkers, int port, long masterPid) {
+			int maxWorkers, List<ServedPort> ports, long masterPid) {
 		this.properties = properties;
 		this.processes = processes;
 		this.clock = clock;
 		this.listeners = listeners;
 		this.maxWorkers = maxWorkers;
-		this.port = port;
+		this.ports = List.copyOf(ports);
+		this.port = ports.get(0).port();
 		this.masterPid = masterPid;
 		this.restartPolicy = new RestartPolicy(properties.getRestart());
 		this.startedNanos = clock.nanoTime();
@@ -218,7 +222,7 @@ public final class Master implements ControlServer.Handler {
 		int workers = this.properties.determineWorkers();
 		this.targetWorkers = workers;
 		logger.info("forker master (pid " + this.masterPid + ") starting " + workers + " workers on port " + this.port
-				+ " (" + mode() + " mode)");
+				+ otherPorts() + " (" + mode() + " mode)");
 		for (int id = 1; id <= workers && !this.stopping; id++) {
 			WorkerSlot slot = new WorkerSlot(id);
 			this.slots.put(id, slot);
@@ -264,6 +268,14 @@ public final class Master implements ControlServer.Handler {
 
 	int exitCode() {
 		return this.exitCode;
+	}
+
+	private String otherPorts() {
+		StringBuilder others = new StringBuilder();
+		for (ServedPort port : this.ports.subList(1, this.ports.size())) {
+			others.append(", ").append(port.property()).append(' ').append(port.port());
+		}
+		return others.toString();
 	}
 
 	private String mode() {
@@ -849,7 +861,9 @@ public final class Master implements ControlServer.Handler {
 						(slot != null) ? slot.restarts() : 0, process.lastHeartbeatAt(), process.health(),
 						process.requests(), (lastExit != null) ? lastExit.toString() : null));
 			});
-		ForkerStatus.Master master = new ForkerStatus.Master(this.masterPid, mode(), this.port, this.startedAt,
+		Map<String, Integer> ports = new LinkedHashMap<>();
+		this.ports.forEach((served) -> ports.put(served.property(), served.port()));
+		ForkerStatus.Master master = new ForkerStatus.Master(this.masterPid, mode(), this.port, ports, this.startedAt,
 				TimeUnit.NANOSECONDS.toSeconds(now - this.startedNanos), this.slots.size(), readyWorkers(),
 				this.rollingRestart.describe());
 		return new ForkerStatus(master, workers);

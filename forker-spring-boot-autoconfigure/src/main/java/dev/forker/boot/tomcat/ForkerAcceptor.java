@@ -83,8 +83,15 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 						this.endpoint.releaseConnectionSlot();
 						break;
 					}
-					this.endpoint.logAcceptFailure(ex);
-					errorDelay = handleExceptionWithDelay(errorDelay);
+					if (this.endpoint.isSharedSocketStopped()) {
+						// The master is stopping everything and refuses new connections
+						this.endpoint.logSharedSocketStopped();
+						this.accepting = false;
+					}
+					else {
+						this.endpoint.logAcceptFailure(ex);
+						errorDelay = handleExceptionWithDelay(errorDelay);
+					}
 				}
 				if (!served) {
 					this.endpoint.releaseConnectionSlot();

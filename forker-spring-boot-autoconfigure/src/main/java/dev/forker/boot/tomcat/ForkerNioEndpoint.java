@@ -13,7 +13,9 @@ import java.time.Duration;
 import org.apache.tomcat.util.net.NioEndpoint;
 import org.jspecify.annotations.Nullable;
 
+import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.posix.NativeSockets;
 import dev.forker.boot.worker.WorkerListeners;
 
 /**
@@ -196,6 +198,22 @@ public class ForkerNioEndpoint extends NioEndpoint {
 		if (acceptor != null && isRunning()) {
 			acceptor.resumeAccepting();
 		}
+	}
+
+	/**
+	 * Return whether the listening socket the master shares has stopped listening: the
+	 * master stops it on a full stop.
+	 * @return whether the shared socket was stopped
+	 */
+	boolean isSharedSocketStopped() {
+		WorkerEnvironment worker = WorkerEnvironment.current();
+		ServedPort port = (worker != null) ? worker.port(getPortWithOffset()) : null;
+		Integer fd = (port != null) ? port.fd() : null;
+		return fd != null && !NativeSockets.get().isListening(fd);
+	}
+
+	void logSharedSocketStopped() {
+		getLog().debug("The forker master stopped the shared socket of " + getName() + ": no more accepts");
 	}
 
 	void logAcceptFailure(Throwable failure) {

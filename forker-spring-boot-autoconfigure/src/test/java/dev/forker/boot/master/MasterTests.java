@@ -20,6 +20,7 @@ import dev.forker.boot.control.ControlCodec;
 import dev.forker.boot.control.ControlLink;
 import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ForkerStatus;
+import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerState;
 import dev.forker.boot.master.FakeWorkerProcesses.Signalled;
 import dev.forker.boot.posix.ExitStatus;
@@ -78,7 +79,10 @@ class MasterTests {
 		ForkerStatus status = this.master.status();
 		assertThat(status.master().readyWorkers()).isEqualTo(2);
 		assertThat(status.workers()).extracting(ForkerStatus.Worker::state).containsOnly("ready");
-		assertThat(output).contains("All 2 workers are ready on port 8080");
+		assertThat(output).contains("starting 2 workers on port 8080, management.server.port 8081 (shared mode)",
+				"All 2 workers are ready on port 8080");
+		assertThat(status.master().ports()).containsEntry("server.port", 8080)
+			.containsEntry("management.server.port", 8081);
 		assertThat(link(1001).sent()).contains(new ControlMessage.HeartbeatAck(2, 2));
 	}
 
@@ -426,8 +430,8 @@ class MasterTests {
 	}
 
 	private void start() {
-		this.master = new Master(this.properties, this.processes, this.clock, () -> this.stopAcceptingCalls++, 32, 8080,
-				1);
+		this.master = new Master(this.properties, this.processes, this.clock, () -> this.stopAcceptingCalls++, 32,
+				List.of(new ServedPort("server.port", 8080, 3), new ServedPort("management.server.port", 8081, 4)), 1);
 		this.master.start();
 	}
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.forker.boot.control.ControlCodec;
@@ -95,7 +96,8 @@ public final class FakeMaster implements Closeable {
 
 	public static ForkerStatus status() {
 		Instant now = Instant.parse("2026-11-23T10:15:30Z");
-		return new ForkerStatus(new ForkerStatus.Master(4242, "shared", 18080, now, 60, 2, 2, null),
+		return new ForkerStatus(
+				new ForkerStatus.Master(4242, "shared", 18080, Map.of("server.port", 18080), now, 60, 2, 2, null),
 				List.of(new ForkerStatus.Worker(1, 101, "ready", now, 60, 0, now, "UP", 10, null),
 						new ForkerStatus.Worker(2, 102, "ready", now, 30, 1, now, "UP", 20, "signal 9 (SIGKILL)")));
 	}
