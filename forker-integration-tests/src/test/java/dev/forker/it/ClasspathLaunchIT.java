@@ -18,6 +18,9 @@ class ClasspathLaunchIT {
 	void workersOfAClassPathLaunchServeOnOnePort() throws Exception {
 		try (ForkerProcess forker = ForkerProcess.mainClass(ClasspathApplication.class)
 			.name("classpath")
+			// A class path launch allows native access itself (a jar can say so in its
+			// manifest): Java 24 and later warn otherwise
+			.jvmOption("--enable-native-access=ALL-UNNAMED")
 			.args("--forker.enabled=true", "--forker.workers=2")
 			.start()) {
 			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(90));
@@ -32,6 +35,7 @@ class ClasspathLaunchIT {
 			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
 			assertThat(forker.output()).contains("Received SIGINT: stopping 2 workers gracefully");
 			assertThat(forker.livePids(forker.startedPids())).isEmpty();
+			forker.assertNoErrorsLogged();
 		}
 	}
 

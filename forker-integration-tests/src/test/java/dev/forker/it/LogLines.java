@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * Finds the lines of a log that report errors: lines at ERROR level (in Spring Boot's
- * console format or a structured JSON format) and the lines of exception stack traces.
+ * console format or a structured JSON format), the lines of exception stack traces, and
+ * the JDK's warnings about restricted or deprecated methods.
  */
 final class LogLines {
 
@@ -15,6 +16,12 @@ final class LogLines {
 
 	private static final Pattern STACK_TRACE = Pattern
 		.compile("^\\s+at [\\w$.]+\\(|^Caused by: |^(\\w+\\.)+\\w*(Exception|Error)(: |$)");
+
+	/**
+	 * What the JDK prints about restricted or deprecated methods, which a future JDK
+	 * turns into errors.
+	 */
+	private static final Pattern JDK_WARNING = Pattern.compile("^WARNING: ");
 
 	private static final int MAX_REPORTED = 30;
 
@@ -46,7 +53,7 @@ final class LogLines {
 	}
 
 	static boolean isError(String line) {
-		return ERROR_LEVEL.matcher(line).find() || STACK_TRACE.matcher(line).find();
+		return ERROR_LEVEL.matcher(line).find() || STACK_TRACE.matcher(line).find() || JDK_WARNING.matcher(line).find();
 	}
 
 }
