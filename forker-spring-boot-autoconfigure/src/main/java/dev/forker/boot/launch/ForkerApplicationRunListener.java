@@ -14,6 +14,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 import dev.forker.boot.launch.MasterLauncher;
+import dev.forker.boot.logging.LogForwarding;
 import dev.forker.boot.worker.WorkerAgent;
 import dev.forker.boot.control.WorkerEnvironment;
 
@@ -55,7 +56,11 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 			ConfigurableEnvironment environment) {
 		switch (ProcessRole.of(environment)) {
 			case MASTER -> System.exit(MasterLauncher.run(environment));
-			case WORKER -> this.agent = WorkerAgent.connect(requireWorkerEnvironment());
+			case WORKER -> {
+				WorkerEnvironment worker = requireWorkerEnvironment();
+				LogForwarding.startWorker(worker);
+				this.agent = WorkerAgent.connect(worker);
+			}
 			case SINGLE_PROCESS -> logger.info("forker.enabled is set, but this application runs as a single process: "
 					+ ProcessRole.singleProcessReason());
 			case DISABLED -> {

@@ -1,9 +1,12 @@
 package dev.forker.boot.launch;
 
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Path;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ControlServer;
+import dev.forker.boot.logging.LogForwarding;
 import dev.forker.boot.master.Master;
 import dev.forker.boot.master.MasterClock;
 import dev.forker.boot.posix.PosixProcesses;
@@ -25,11 +28,17 @@ final class MasterRun {
 		ForkerProperties.Worker settings = properties.getWorker();
 		long pid = ProcessHandle.current().pid();
 		ControlServer control = ControlServer.open();
+		Closeable logFiles = null;
 		try {
 			WorkerCommand command = new WorkerCommand(config.commandLine(), settings.getJvmArgs(),
 					settings.isAutoSize(), config.processors(), config.workerEnvironment());
-			SpawnedWorkers workers = new SpawnedWorkers(posix, command, pid, control.socketPath(), null, config.ports(),
+			SpawnedWorkers workers = new SpawnedWorkers(posix, command, pid, control.socketPath(), config.ports(),
 					settings.getHeartbeatInterval());
+			Path logSocket = control.directory().resolve("log.sock");
+			logFiles = LogForwarding.startMaster(logSocket, workers::isWorker);
+			if (logFiles != null) {
+				workers.logSocket(logSocket);
+			}
 			Master master = new Master(properties, workers, MasterClock.SYSTEM, OpenPorts.listeners(config.ports()),
 					config.maxWorkers(), config.ports(), pid);
 			workers.watch(() -> master.post(master::reap));
@@ -38,6 +47,11 @@ final class MasterRun {
 			return master.run(control);
 		}
 		finally {
+			// Every worker is gone: what they forwarded is written before the master
+			// exits
+			if (logFiles != null) {
+				logFiles.close();
+			}
 			control.close();
 			control.deleteDirectory();
 		}

@@ -1,10 +1,13 @@
 package dev.forker.boot.launch;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,13 +50,15 @@ final class SpawnedWorkers implements WorkerProcesses {
 
 	private final Path controlSocket;
 
-	private final @Nullable Path logSocket;
+	private volatile @Nullable Path logSocket;
 
 	private final List<ServedPort> ports;
 
 	private final Duration heartbeatInterval;
 
 	private final Set<Long> spawned = ConcurrentHashMap.newKeySet();
+
+	private final Map<Long, String> identities = new ConcurrentHashMap<>();
 
 	private final Queue<Long> exited = new ConcurrentLinkedQueue<>();
 
@@ -64,12 +69,11 @@ final class SpawnedWorkers implements WorkerProcesses {
 	private long spawns;
 
 	SpawnedWorkers(PosixProcesses posix, WorkerCommand command, long masterPid, Path controlSocket,
-			@Nullable Path logSocket, List<ServedPort> ports, Duration heartbeatInterval) {
+			List<ServedPort> ports, Duration heartbeatInterval) {
 		this.posix = posix;
 		this.command = command;
 		this.masterPid = masterPid;
 		this.controlSocket = controlSocket;
-		this.logSocket = logSocket;
 		this.ports = List.copyOf(ports);
 		this.heartbeatInterval = heartbeatInterval;
 	}
@@ -105,11 +109,33 @@ final class SpawnedWorkers implements WorkerProcesses {
 				childPorts, this.heartbeatInterval, this.logSocket);
 		long pid = this.posix.spawn(this.command.command(workers), this.command.environment(worker), inherited);
 		this.spawned.add(pid);
+		this.identities.put(pid, workerId + ":" + token);
 		synchronized (this.childrenLock) {
 			this.spawns++;
 			this.childrenLock.notifyAll();
 		}
 		return pid;
+	}
+
+	/**
+	 * Set the socket to which workers started from now on forward their log files.
+	 * @param logSocket the socket
+	 */
+	void logSocket(Path logSocket) {
+		this.logSocket = logSocket;
+	}
+
+	/**
+	 * Return whether a process is a running worker with the given id and token.
+	 * @param workerId the worker id
+	 * @param pid the pid
+	 * @param token the token
+	 * @return whether it is
+	 */
+	boolean isWorker(int workerId, long pid, String token) {
+		String identity = this.identities.get(pid);
+		return identity != null && MessageDigest.isEqual(identity.getBytes(StandardCharsets.UTF_8),
+				(workerId + ":" + token).getBytes(StandardCharsets.UTF_8));
 	}
 
 	@Override
@@ -137,6 +163,7 @@ final class SpawnedWorkers implements WorkerProcesses {
 		Long pid;
 		while ((pid = this.exited.poll()) != null) {
 			boolean worker = this.spawned.remove(pid);
+			this.identities.remove(pid);
 			if (worker) {
 				// The exited worker still holds its pid as a zombie, so its process group
 				// cannot be another's: what is left of it goes now
