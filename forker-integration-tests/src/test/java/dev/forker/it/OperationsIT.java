@@ -179,6 +179,12 @@ class OperationsIT {
 		assertThat(keepAlive.failed()).as("requests lost on keep-alive connections: " + keepAlive).isZero();
 		assertThat(this.forker.output()).contains("Rolling restart of 2 workers");
 		this.forker.assertNoErrorsLogged();
+		await().atMost(Duration.ofSeconds(15))
+			.untilAsserted(() -> assertThat(
+					HttpProbe.get(this.forker.port(), "/actuator/metrics/forker.worker.restarts").status())
+				.isEqualTo(200));
+		assertThat(this.forker.output()).as("one gauge per worker id while an id has two processes")
+			.doesNotContain("has been already registered");
 	}
 
 	@Test
