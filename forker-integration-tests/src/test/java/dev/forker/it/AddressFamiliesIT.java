@@ -39,6 +39,7 @@ class AddressFamiliesIT {
 			}
 			forker.signal("TERM");
 			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
+			forker.assertNoErrorsLogged();
 		}
 	}
 

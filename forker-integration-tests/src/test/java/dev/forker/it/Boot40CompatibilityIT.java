@@ -37,6 +37,7 @@ class Boot40CompatibilityIT {
 			}
 			forker.signal("TERM");
 			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
+			forker.assertNoErrorsLogged();
 		}
 	}
 

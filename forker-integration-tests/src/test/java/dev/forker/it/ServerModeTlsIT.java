@@ -177,6 +177,7 @@ class ServerModeTlsIT {
 			assertThat(this.forker.livePids(workers)).isEmpty();
 			assertThat(this.forker.output()).contains("Graceful shutdown complete");
 			await().atMost(Duration.ofSeconds(5)).until(() -> FreePorts.isFree(this.forker.port()));
+			this.forker.assertNoErrorsLogged();
 		}
 
 		private static Set<String> sockets(long pid) throws IOException {

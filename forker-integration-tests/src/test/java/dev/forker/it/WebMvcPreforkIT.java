@@ -142,6 +142,7 @@ class WebMvcPreforkIT {
 		assertThat(this.forker.output()).contains("Received SIGTERM: stopping 2 workers gracefully",
 				"Graceful shutdown complete", "forker master (pid " + this.forker.pid() + ") stopped");
 		await().atMost(Duration.ofSeconds(5)).until(() -> FreePorts.isFree(this.forker.port()));
+		this.forker.assertNoErrorsLogged();
 	}
 
 }
