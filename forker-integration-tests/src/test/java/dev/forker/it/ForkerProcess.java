@@ -42,11 +42,18 @@ final class ForkerProcess implements AutoCloseable {
 
 	private final List<String> command;
 
-	private ForkerProcess(Process process, Path log, int port, List<String> command) {
+	/**
+	 * Whether the master runs in a PID namespace of its own, so that the pids it logs are
+	 * not this test's.
+	 */
+	private final boolean namespaced;
+
+	private ForkerProcess(Process process, Path log, int port, List<String> command, boolean namespaced) {
 		this.process = process;
 		this.log = log;
 		this.port = port;
 		this.command = command;
+		this.namespaced = namespaced;
 	}
 
 	/**
@@ -189,7 +196,9 @@ final class ForkerProcess implements AutoCloseable {
 
 	Set<Long> startedPids() {
 		Set<Long> pids = new LinkedHashSet<>();
-		startedWorkers().forEach((worker) -> pids.add(worker.pid()));
+		if (!this.namespaced) {
+			startedWorkers().forEach((worker) -> pids.add(worker.pid()));
+		}
 		return pids;
 	}
 
@@ -258,6 +267,10 @@ final class ForkerProcess implements AutoCloseable {
 
 		private String name = "forker";
 
+		private final List<String> wrapper = new ArrayList<>();
+
+		private Path directory;
+
 		private Builder(List<String> launch) {
 			this.launch = launch;
 		}
@@ -287,9 +300,24 @@ final class ForkerProcess implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * Start the JVM through another command, such as {@code unshare}.
+		 * @param command the command and its arguments, before {@code java}
+		 * @return this builder
+		 */
+		Builder wrappedIn(String... command) {
+			this.wrapper.addAll(List.of(command));
+			return this;
+		}
+
+		Builder directory(Path directory) {
+			this.directory = directory;
+			return this;
+		}
+
 		ForkerProcess start() throws IOException {
 			int port = (this.port >= 0) ? this.port : FreePorts.find();
-			List<String> command = new ArrayList<>();
+			List<String> command = new ArrayList<>(this.wrapper);
 			command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 			command.add("-Xmx256m");
 			command.add("-XX:TieredStopAtLevel=1");
@@ -301,9 +329,12 @@ final class ForkerProcess implements AutoCloseable {
 			Files.createDirectories(directory);
 			Path log = directory.resolve(this.name + "-" + counter.incrementAndGet() + ".log");
 			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+			if (this.directory != null) {
+				builder.directory(this.directory.toFile());
+			}
 			builder.environment().keySet().removeIf((variable) -> variable.startsWith("FORKER_"));
 			builder.environment().putAll(this.environment);
-			return new ForkerProcess(builder.start(), log, port, command);
+			return new ForkerProcess(builder.start(), log, port, command, this.wrapper.contains("unshare"));
 		}
 
 	}
