@@ -53,7 +53,7 @@ public final class MasterLauncher {
 			if (properties.getMaster().isLightweight()) {
 				List<String> command = LightweightMaster.command(commandLine);
 				if (command != null) {
-					int error = posix.exec(command, LightweightMaster.environment(config));
+					int error = posix.exec(command, LightweightMaster.environment(config), ports.keptDescriptors());
 					logger.warn("Could not start the lightweight master (errno " + error
 							+ "): the master stays in the application's JVM");
 				}

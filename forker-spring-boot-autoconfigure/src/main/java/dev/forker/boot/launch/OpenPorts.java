@@ -22,9 +22,12 @@ final class OpenPorts implements Closeable {
 
 	private final List<Closeable> resources;
 
-	private OpenPorts(List<ServedPort> served, List<Closeable> resources) {
+	private final List<Integer> descriptors;
+
+	private OpenPorts(List<ServedPort> served, List<Closeable> resources, List<Integer> descriptors) {
 		this.served = List.copyOf(served);
 		this.resources = List.copyOf(resources);
+		this.descriptors = List.copyOf(descriptors);
 	}
 
 	/**
@@ -37,23 +40,26 @@ final class OpenPorts implements Closeable {
 	static OpenPorts open(List<PlannedPort> planned, ForkerMode mode, int backlog) {
 		List<ServedPort> served = new ArrayList<>();
 		List<Closeable> resources = new ArrayList<>();
+		List<Integer> descriptors = new ArrayList<>();
 		try {
 			for (PlannedPort port : planned) {
 				if (mode == ForkerMode.SHARED) {
 					SharedListenSocket socket = SharedListenSocket.open(port, backlog);
 					resources.add(socket);
+					descriptors.add(socket.fd());
 					served.add(new ServedPort(port.property(), socket.port(), socket.fd()));
 				}
 				else {
 					PortReservation reservation = PortReservation.reserve(port);
 					resources.add(reservation);
+					descriptors.add(reservation.fd());
 					served.add(new ServedPort(port.property(), reservation.port(), null));
 				}
 			}
-			return new OpenPorts(served, resources);
+			return new OpenPorts(served, resources, descriptors);
 		}
 		catch (RuntimeException ex) {
-			new OpenPorts(served, resources).close();
+			new OpenPorts(served, resources, descriptors).close();
 			throw ex;
 		}
 	}
@@ -65,6 +71,15 @@ final class OpenPorts implements Closeable {
 	 */
 	List<ServedPort> served() {
 		return this.served;
+	}
+
+	/**
+	 * Return the descriptors that hold the ports in this process: what a master that
+	 * replaces this JVM with {@code execve} must keep.
+	 * @return the descriptors
+	 */
+	List<Integer> keptDescriptors() {
+		return this.descriptors;
 	}
 
 	/**

@@ -12,6 +12,7 @@ import java.nio.channels.SocketChannel;
 import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.diagnostics.ForkerPortInUseException;
+import dev.forker.boot.posix.NativeSockets;
 
 /**
  * A port, checked and held by the master in {@code SO_REUSEPORT} mode. The master first
@@ -64,6 +65,19 @@ final class PortReservation implements Closeable {
 
 	int port() {
 		return this.port;
+	}
+
+	/**
+	 * Return the descriptor that holds the reservation, if it can be found.
+	 * @return the descriptor, or -1
+	 */
+	int fd() {
+		try {
+			return NativeSockets.get().findBound(this.port);
+		}
+		catch (IOException | RuntimeException ex) {
+			return -1;
+		}
 	}
 
 	@Override

@@ -70,11 +70,26 @@ public final class NativeSockets {
 	 * @throws IOException if there is not exactly one such descriptor
 	 */
 	public int findListening(int port) throws IOException {
+		return find(port, true);
+	}
+
+	/**
+	 * Return the descriptor of this process's TCP socket bound to {@code port} that does
+	 * not listen, such as a port reservation.
+	 * @param port the local port
+	 * @return the file descriptor
+	 * @throws IOException if there is not exactly one such descriptor
+	 */
+	public int findBound(int port) throws IOException {
+		return find(port, false);
+	}
+
+	private int find(int port, boolean listening) throws IOException {
 		int found = -1;
 		for (int fd : PosixProcesses.listDescriptors()) {
 			if (fd > 2) {
 				InetSocketAddress address = localAddress(fd);
-				if (address != null && address.getPort() == port && isListening(fd)) {
+				if (address != null && address.getPort() == port && isListening(fd) == listening) {
 					if (found >= 0) {
 						throw new IOException(
 								"More than one listening socket of this process is bound to port " + port);

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -45,6 +46,8 @@ public final class PosixProcesses {
 	private static final int WEXITED = 4;
 
 	private static final int SIGINFO_BYTES = 128;
+
+	private static final int FD_CLOEXEC = 1;
 
 	private final POSIX posix;
 
@@ -112,13 +115,25 @@ public final class PosixProcesses {
 	}
 
 	/**
-	 * Replace this process with a new program, keeping its pid and open file descriptors.
-	 * Returns only if that fails.
+	 * Replace this process with a new program, keeping its pid, its standard streams and
+	 * the given descriptors; every other descriptor (the jars and files this JVM opened)
+	 * is closed. Returns only if that fails.
 	 * @param argv the command, {@code argv[0]} being the absolute path of the executable
 	 * @param environment the complete environment of the new program
+	 * @param kept the descriptors the new program keeps
 	 * @return the error number of the failure
 	 */
-	public int exec(List<String> argv, Map<String, String> environment) {
+	public int exec(List<String> argv, Map<String, String> environment, Collection<Integer> kept) {
+		try {
+			for (int fd : openDescriptors()) {
+				if (fd > 2 && !kept.contains(fd)) {
+					this.posix.fcntlInt(fd, Fcntl.F_SETFD, FD_CLOEXEC);
+				}
+			}
+		}
+		catch (IOException ex) {
+			// The new program keeps them, which costs descriptors, nothing else
+		}
 		this.posix.execve(argv.get(0), argv.toArray(String[]::new), envp(environment).toArray(String[]::new));
 		return this.posix.errno();
 	}
