@@ -22,8 +22,7 @@ import java.util.Set;
  * @param programArguments the arguments of the main method
  * @since 0.1.0
  */
-public record JavaCommandLine(String executable, List<String> jvmOptions, List<String> target,
-		List<String> programArguments) {
+record JavaCommandLine(String executable, List<String> jvmOptions, List<String> target, List<String> programArguments) {
 
 	/**
 	 * Launcher options whose value is the next argument.

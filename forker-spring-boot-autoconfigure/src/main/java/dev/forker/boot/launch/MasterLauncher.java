@@ -22,7 +22,7 @@ import dev.forker.boot.posix.PosixProcesses;
  *
  * @since 0.1.0
  */
-public final class MasterLauncher {
+final class MasterLauncher {
 
 	private static final Log logger = LogFactory.getLog(MasterLauncher.class);
 
@@ -34,7 +34,7 @@ public final class MasterLauncher {
 	 * @param environment the application's prepared environment
 	 * @return the exit code of the master
 	 */
-	public static int run(ConfigurableEnvironment environment) {
+	static int run(ConfigurableEnvironment environment) {
 		ForkerProperties properties = Binder.get(environment).bindOrCreate("forker", ForkerProperties.class);
 		int processors = Runtime.getRuntime().availableProcessors();
 		ForkerPropertiesValidator validator = new ForkerPropertiesValidator(processors);

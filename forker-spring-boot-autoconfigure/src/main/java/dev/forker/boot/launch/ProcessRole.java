@@ -14,7 +14,7 @@ import dev.forker.boot.control.WorkerEnvironment;
  *
  * @since 0.1.0
  */
-public enum ProcessRole {
+enum ProcessRole {
 
 	/**
 	 * Prefork mode is on and this process starts and supervises the workers; it never
@@ -48,7 +48,7 @@ public enum ProcessRole {
 	 * @param environment the application's environment
 	 * @return the role
 	 */
-	public static ProcessRole of(Environment environment) {
+	static ProcessRole of(Environment environment) {
 		if (WorkerEnvironment.current() != null) {
 			return WORKER;
 		}

@@ -1,20 +1,15 @@
 package dev.forker.boot.master;
 
 import java.io.IOException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -37,9 +32,13 @@ import dev.forker.boot.posix.ExitStatus;
 
 /**
  * The forker master: a small event loop that owns the state of every worker. It starts
- * the workers, watches their heartbeats, reaps them, restarts those that exit
- * unexpectedly, replaces them one at a time on request, changes their number, and stops
- * them all on {@code SIGTERM} or {@code SIGINT}.
+ * the workers, restarts those that exit unexpectedly, replaces them one at a time on
+ * request, changes their number, and stops them all on {@code SIGTERM} or {@code SIGINT}.
+ * Its collaborators do one job each: {@link WorkerTable} holds the state,
+ * {@link WorkerProcesses} starts, signals and reaps processes, {@link RestartPolicy}
+ * decides delays and the budget, {@link RollingRestart} tracks a rolling restart,
+ * {@link Watchdog} finds late workers, {@link ControlProtocol} turns messages into events
+ * and {@link StatusReport} describes it all.
  * <p>
  * All state lives on the thread that runs the loop: other threads (signals, the reaper)
  * only {@link #post(Runnable) post} tasks to it. The operating system is behind
@@ -64,12 +63,6 @@ public final class Master implements ControlServer.Handler {
 	 */
 	static final long UNREADY_STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-	static final int STATUS_WORKERS_PER_MESSAGE = 64;
-
-	private static final int MAX_HEALTH_LENGTH = 64;
-
-	private static final int MAX_FAILURE_LENGTH = 8 * 1024;
-
 	private final ForkerProperties properties;
 
 	private final WorkerProcesses processes;
@@ -80,29 +73,29 @@ public final class Master implements ControlServer.Handler {
 
 	private final int maxWorkers;
 
-	private final List<ServedPort> ports;
-
 	private final int port;
 
+	private final List<ServedPort> ports;
+
 	private final long masterPid;
+
+	private final WorkerTable table = new WorkerTable();
 
 	private final RestartPolicy restartPolicy;
 
 	private final RollingRestart rollingRestart = new RollingRestart();
 
+	private final Watchdog watchdog;
+
+	private final StatusReport statusReport;
+
+	private final ControlProtocol protocol;
+
 	private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-
-	private final Map<Integer, WorkerSlot> slots = new TreeMap<>();
-
-	private final Map<Long, WorkerProcess> running = new HashMap<>();
-
-	private final Map<ControlLink, WorkerProcess> links = new HashMap<>();
 
 	private final SecureRandom random = new SecureRandom();
 
 	private final long startedNanos;
-
-	private final Instant startedAt;
 
 	private volatile Runnable wakeUp = () -> {
 	};
@@ -140,8 +133,10 @@ public final class Master implements ControlServer.Handler {
 		this.port = ports.get(0).port();
 		this.masterPid = masterPid;
 		this.restartPolicy = new RestartPolicy(properties.getRestart());
+		this.watchdog = new Watchdog(properties.getWorker());
 		this.startedNanos = clock.nanoTime();
-		this.startedAt = clock.instant();
+		this.statusReport = new StatusReport(masterPid, mode(), ports, this.startedNanos, clock.instant());
+		this.protocol = new ControlProtocol(this.table, this);
 	}
 
 	/**
@@ -188,15 +183,15 @@ public final class Master implements ControlServer.Handler {
 	 */
 	public void onStopSignal(String name) {
 		if (!this.stopping) {
-			logger.info("Received SIG" + name + ": stopping " + this.running.size() + " workers gracefully");
+			logger.info("Received SIG" + name + ": stopping " + this.table.processCount() + " workers gracefully");
 			beginStop("SIG" + name);
 		}
 		else if ("INT".equals(name) && !this.killed) {
-			logger.warn("Received SIGINT again: killing " + this.running.size() + " workers now");
+			logger.warn("Received SIGINT again: killing " + this.table.processCount() + " workers now");
 			killAll();
 		}
 		else {
-			logger.info("Received SIG" + name + " while stopping: still waiting for " + this.running.size()
+			logger.info("Received SIG" + name + " while stopping: still waiting for " + this.table.processCount()
 					+ " workers (SIGINT kills them now)");
 		}
 	}
@@ -209,8 +204,8 @@ public final class Master implements ControlServer.Handler {
 	public void onOperatorSignal(String name) {
 		ControlMessage.CommandReply reply = switch (name) {
 			case "HUP" -> execute(Command.ROLLING_RESTART, null, "SIGHUP");
-			case "TTIN" -> execute(Command.SCALE, this.slots.size() + 1, "SIGTTIN");
-			case "TTOU" -> execute(Command.SCALE, this.slots.size() - 1, "SIGTTOU");
+			case "TTIN" -> execute(Command.SCALE, this.table.slotCount() + 1, "SIGTTIN");
+			case "TTOU" -> execute(Command.SCALE, this.table.slotCount() - 1, "SIGTTOU");
 			default -> new ControlMessage.CommandReply(0, false, "unexpected signal SIG" + name);
 		};
 		if (!reply.accepted()) {
@@ -218,15 +213,25 @@ public final class Master implements ControlServer.Handler {
 		}
 	}
 
+	@Override
+	public void onMessage(ControlLink link, ControlMessage message) {
+		this.protocol.onMessage(link, message);
+	}
+
+	@Override
+	public void onClosed(ControlLink link) {
+		this.protocol.onClosed(link);
+	}
+
+	// The loop
+
 	void start() {
 		int workers = this.properties.determineWorkers();
 		this.targetWorkers = workers;
 		logger.info("forker master (pid " + this.masterPid + ") starting " + workers + " workers on port " + this.port
 				+ otherPorts() + " (" + mode() + " mode)");
 		for (int id = 1; id <= workers && !this.stopping; id++) {
-			WorkerSlot slot = new WorkerSlot(id);
-			this.slots.put(id, slot);
-			if (start(slot, false) == null) {
+			if (start(this.table.addSlot(id), false) == null) {
 				this.exitCode = 1;
 				beginStop("worker " + id + " could not be started");
 			}
@@ -248,12 +253,20 @@ public final class Master implements ControlServer.Handler {
 	void tick() {
 		try {
 			long now = this.clock.nanoTime();
-			killOverdue(now);
+			for (WorkerProcess process : this.watchdog.overdue(now, this.table.processes())) {
+				process.killAt(-1);
+				if (process.retiring()) {
+					logger.warn("Killing " + process + ": it " + process.killReason());
+				}
+				this.processes.signalGroup(process.pid(), ProcessSignal.KILL);
+			}
 			if (this.stopping) {
 				checkStopDeadline(now);
 				return;
 			}
-			watch(now);
+			for (Watchdog.Unresponsive late : this.watchdog.unresponsive(now, this.table.processes())) {
+				dumpAndKill(late.process(), late.reason());
+			}
 			restartDue(now);
 			advanceRollingRestart();
 		}
@@ -263,23 +276,35 @@ public final class Master implements ControlServer.Handler {
 	}
 
 	boolean isFinished() {
-		return this.stopping && this.running.isEmpty();
+		return this.stopping && !this.table.hasProcesses();
 	}
 
 	int exitCode() {
 		return this.exitCode;
 	}
 
-	private String otherPorts() {
-		StringBuilder others = new StringBuilder();
-		for (ServedPort port : this.ports.subList(1, this.ports.size())) {
-			others.append(", ").append(port.property()).append(' ').append(port.port());
+	long millisUntilNextDeadline() {
+		if (!this.tasks.isEmpty()) {
+			return 0;
 		}
-		return others.toString();
-	}
-
-	private String mode() {
-		return this.properties.getMode().name().toLowerCase(Locale.ROOT);
+		long now = this.clock.nanoTime();
+		long next = now + TimeUnit.SECONDS.toNanos(1);
+		if (this.stopping) {
+			next = Math.min(next, this.stopDeadlineNanos);
+		}
+		else {
+			for (WorkerSlot slot : this.table.slots()) {
+				if (slot.restartPending()) {
+					next = Math.min(next, slot.restartAtNanos());
+				}
+			}
+		}
+		for (WorkerProcess process : this.table.processes()) {
+			if (process.killAtNanos() >= 0) {
+				next = Math.min(next, process.killAtNanos());
+			}
+		}
+		return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
 	}
 
 	// Starting and stopping processes
@@ -306,7 +331,7 @@ public final class Master implements ControlServer.Handler {
 		else {
 			slot.current(process);
 		}
-		this.running.put(pid, process);
+		this.table.add(process);
 		logger.info("Started " + process + (asReplacement ? " to replace " + replaced : ""));
 		return process;
 	}
@@ -353,20 +378,14 @@ public final class Master implements ControlServer.Handler {
 	// Exits
 
 	private void onExit(long pid, ExitStatus status) {
-		WorkerProcess process = this.running.remove(pid);
+		WorkerProcess process = this.table.remove(pid);
 		if (process == null) {
 			return;
-		}
-		ControlLink link = process.link();
-		if (link != null) {
-			this.links.remove(link);
-			process.link(null);
-			link.close();
 		}
 		if (process.state() == WorkerState.READY && !this.stopping) {
 			broadcastSummary();
 		}
-		WorkerSlot slot = this.slots.get(process.id());
+		WorkerSlot slot = this.table.slot(process.id());
 		if (slot != null) {
 			slot.lastExit(status);
 		}
@@ -430,6 +449,28 @@ public final class Master implements ControlServer.Handler {
 		logger.info("Restarting worker " + slot.id() + " in " + format(delay));
 	}
 
+	private void restartDue(long now) {
+		for (WorkerSlot slot : this.table.slots()) {
+			if (slot.restartPending() && now - slot.restartAtNanos() >= 0 && start(slot, false) == null) {
+				retryStart(slot);
+				if (this.stopping) {
+					return;
+				}
+			}
+		}
+	}
+
+	/**
+	 * A worker could not be started: try again later, within the restart budget.
+	 */
+	private void retryStart(WorkerSlot slot) {
+		if (!this.restartPolicy.tryRecordRestart(this.clock.nanoTime())) {
+			giveUp("worker " + slot.id() + " could not be started");
+			return;
+		}
+		scheduleRestart(slot);
+	}
+
 	/**
 	 * A worker failed before the application was ever ready: the start cannot succeed,
 	 * and restarting would only repeat the failure. Stop, report once, exit non-zero.
@@ -489,14 +530,14 @@ public final class Master implements ControlServer.Handler {
 		this.rollingRestart.abort();
 		long now = this.clock.nanoTime();
 		this.stopDeadlineNanos = now + this.properties.getShutdownTimeout().toNanos();
-		this.slots.values().forEach(WorkerSlot::cancelRestart);
+		this.table.slots().forEach(WorkerSlot::cancelRestart);
 		try {
 			this.listeners.stopAccepting();
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not stop accepting on the shared sockets: " + ex);
 		}
-		for (WorkerProcess process : this.running.values()) {
+		for (WorkerProcess process : this.table.processes()) {
 			boolean wasReady = process.wasReady();
 			process.retire();
 			if (!wasReady) {
@@ -504,89 +545,37 @@ public final class Master implements ControlServer.Handler {
 			}
 			this.processes.signalGroup(process.pid(), ProcessSignal.TERM);
 		}
-		if (!this.running.isEmpty()) {
+		if (this.table.hasProcesses()) {
 			logger.info("Waiting up to forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout())
-					+ " for " + this.running.size() + " workers to stop (" + reason + ")");
+					+ " for " + this.table.processCount() + " workers to stop (" + reason + ")");
 		}
 	}
 
 	private void killAll() {
 		this.killed = true;
 		this.stopDeadlineNanos = this.clock.nanoTime() + KILL_GRACE_NANOS;
-		for (WorkerProcess process : this.running.values()) {
+		for (WorkerProcess process : this.table.processes()) {
 			this.processes.signalGroup(process.pid(), ProcessSignal.KILL);
 		}
 	}
 
-	// Timers
-
-	private void killOverdue(long now) {
-		for (WorkerProcess process : List.copyOf(this.running.values())) {
-			if (process.killAtNanos() >= 0 && now - process.killAtNanos() >= 0) {
-				process.killAt(-1);
-				if (process.retiring()) {
-					logger.warn("Killing " + process + ": it " + process.killReason());
-				}
-				this.processes.signalGroup(process.pid(), ProcessSignal.KILL);
-			}
-		}
-	}
-
 	private void checkStopDeadline(long now) {
-		if (now - this.stopDeadlineNanos >= 0 && !this.running.isEmpty()) {
+		if (now - this.stopDeadlineNanos >= 0 && this.table.hasProcesses()) {
 			if (!this.killed) {
-				logger.warn("Killing " + describe(this.running.values()) + ": not stopped within "
+				logger.warn("Killing " + describe(this.table.processes()) + ": not stopped within "
 						+ "forker.shutdown-timeout=" + format(this.properties.getShutdownTimeout()));
 				killAll();
 			}
 			else {
-				logger.error("Giving up on " + describe(this.running.values()) + ": not gone after SIGKILL");
-				this.running.clear();
-			}
-		}
-	}
-
-	private void watch(long now) {
-		ForkerProperties.Worker settings = this.properties.getWorker();
-		for (WorkerProcess process : List.copyOf(this.running.values())) {
-			if (process.killAtNanos() >= 0) {
-				continue;
-			}
-			if (process.state() == WorkerState.STARTING
-					&& now - process.startedNanos() > settings.getStartupTimeout().toNanos()) {
-				dumpAndKill(process, "did not become ready within forker.worker.startup-timeout="
-						+ format(settings.getStartupTimeout()));
-			}
-			else if (process.state() == WorkerState.READY
-					&& now - process.lastHeartbeatNanos() > settings.getHeartbeatTimeout().toNanos()) {
-				dumpAndKill(process,
-						"sent no heartbeat for " + format(Duration.ofNanos(now - process.lastHeartbeatNanos()))
-								+ " (forker.worker.heartbeat-timeout=" + format(settings.getHeartbeatTimeout()) + ")");
-			}
-		}
-	}
-
-	private void restartDue(long now) {
-		for (WorkerSlot slot : List.copyOf(this.slots.values())) {
-			if (slot.restartPending() && now - slot.restartAtNanos() >= 0 && start(slot, false) == null) {
-				retryStart(slot);
-				if (this.stopping) {
-					return;
+				logger.error("Giving up on " + describe(this.table.processes()) + ": not gone after SIGKILL");
+				for (WorkerProcess process : this.table.processes()) {
+					this.table.remove(process.pid());
 				}
 			}
 		}
 	}
 
-	/**
-	 * A worker could not be started: try again later, within the restart budget.
-	 */
-	private void retryStart(WorkerSlot slot) {
-		if (!this.restartPolicy.tryRecordRestart(this.clock.nanoTime())) {
-			giveUp("worker " + slot.id() + " could not be started");
-			return;
-		}
-		scheduleRestart(slot);
-	}
+	// Rolling restart
 
 	private void advanceRollingRestart() {
 		while (!this.rollingRestart.idle() && !this.rollingRestart.inProgress()) {
@@ -594,7 +583,7 @@ public final class Master implements ControlServer.Handler {
 			if (id == null) {
 				return;
 			}
-			WorkerSlot slot = this.slots.get(id);
+			WorkerSlot slot = this.table.slot(id);
 			WorkerProcess current = (slot != null) ? slot.current() : null;
 			if (slot == null || current == null || current.state() != WorkerState.READY || slot.replacement() != null) {
 				// Not serving (starting, or restarting after a failure): it runs the
@@ -626,86 +615,9 @@ public final class Master implements ControlServer.Handler {
 		retire(old);
 	}
 
-	long millisUntilNextDeadline() {
-		if (!this.tasks.isEmpty()) {
-			return 0;
-		}
-		long now = this.clock.nanoTime();
-		long next = now + TimeUnit.SECONDS.toNanos(1);
-		if (this.stopping) {
-			next = Math.min(next, this.stopDeadlineNanos);
-		}
-		for (WorkerSlot slot : this.slots.values()) {
-			if (slot.restartPending() && !this.stopping) {
-				next = Math.min(next, slot.restartAtNanos());
-			}
-		}
-		for (WorkerProcess process : this.running.values()) {
-			if (process.killAtNanos() >= 0) {
-				next = Math.min(next, process.killAtNanos());
-			}
-		}
-		return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
-	}
+	// Events from the control protocol
 
-	// Control channel
-
-	@Override
-	public void onMessage(ControlLink link, ControlMessage message) {
-		if (message instanceof ControlMessage.Hello hello) {
-			introduce(link, hello);
-			return;
-		}
-		WorkerProcess process = this.links.get(link);
-		if (process == null) {
-			logger.warn("Closed an anonymous control connection that sent " + message + " before introducing itself");
-			link.close();
-			return;
-		}
-		if (message instanceof ControlMessage.Ready) {
-			onReady(process);
-		}
-		else if (message instanceof ControlMessage.StartupFailed failed) {
-			String reason = failed.reason();
-			process.startupFailure(new StartupFailure(
-					(reason.length() > MAX_FAILURE_LENGTH) ? reason.substring(0, MAX_FAILURE_LENGTH) : reason,
-					limit(failed.description()), limit(failed.action())));
-		}
-		else if (message instanceof ControlMessage.Heartbeat heartbeat) {
-			onHeartbeat(link, process, heartbeat);
-		}
-		else if (message instanceof ControlMessage.StatusRequest request) {
-			sendStatus(link, request.requestId());
-		}
-		else if (message instanceof ControlMessage.CommandRequest request) {
-			ControlMessage.CommandReply reply = execute(request.command(), request.workers(),
-					"requested through worker " + process.id());
-			link.send(new ControlMessage.CommandReply(request.requestId(), reply.accepted(), reply.message()));
-		}
-		else {
-			logger.warn("Ignored unexpected " + message + " from " + process);
-		}
-	}
-
-	private void introduce(ControlLink link, ControlMessage.Hello hello) {
-		WorkerProcess process = this.running.get(hello.pid());
-		if (this.links.containsKey(link) || process == null || process.link() != null
-				|| process.id() != hello.workerId() || !sameToken(process.token(), hello.token())) {
-			logger.warn("Rejected a control connection that claimed to be worker " + hello.workerId() + " (pid "
-					+ hello.pid() + ")");
-			link.close();
-			return;
-		}
-		link.introduced(process.toString());
-		this.links.put(link, process);
-		process.link(link);
-	}
-
-	private static boolean sameToken(String expected, @Nullable String actual) {
-		return actual != null && MessageDigest.isEqual(expected.getBytes(), actual.getBytes());
-	}
-
-	private void onReady(WorkerProcess process) {
+	void onReady(WorkerProcess process) {
 		if (process.state() != WorkerState.STARTING) {
 			return;
 		}
@@ -713,7 +625,7 @@ public final class Master implements ControlServer.Handler {
 		process.ready(now, this.clock.instant());
 		logger.info(capitalize(process.toString()) + " is ready after "
 				+ format(Duration.ofNanos(now - process.startedNanos())));
-		WorkerSlot slot = this.slots.get(process.id());
+		WorkerSlot slot = this.table.slot(process.id());
 		if (slot == null || (slot.current() != process && slot.replacement() != process)) {
 			// Its slot was scaled away while it started
 			retire(process);
@@ -728,45 +640,57 @@ public final class Master implements ControlServer.Handler {
 			this.rollingRestart.finishStep(slot.id());
 		}
 		broadcastSummary();
-		if (!this.everReady && readyWorkers() >= this.slots.size()) {
+		if (!this.everReady && this.table.readyCount() >= this.table.slotCount()) {
 			this.everReady = true;
-			logger.info("All " + this.slots.size() + " workers are ready on port " + this.port + ", "
+			logger.info("All " + this.table.slotCount() + " workers are ready on port " + this.port + ", "
 					+ format(Duration.ofNanos(now - this.startedNanos)) + " after the master started");
 		}
 	}
 
-	private void onHeartbeat(ControlLink link, WorkerProcess process, ControlMessage.Heartbeat heartbeat) {
+	/**
+	 * A heartbeat arrived.
+	 * @return whether the master answers it
+	 */
+	boolean onHeartbeat(WorkerProcess process, String health, long requests) {
 		if (process.state() == WorkerState.UNRESPONSIVE) {
-			return;
+			return false;
 		}
-		String health = heartbeat.health();
-		process.heartbeat(this.clock.nanoTime(), this.clock.instant(),
-				(health.length() > MAX_HEALTH_LENGTH) ? health.substring(0, MAX_HEALTH_LENGTH) : health,
-				heartbeat.requests());
-		link.send(new ControlMessage.HeartbeatAck(this.slots.size(), readyWorkers()));
+		process.heartbeat(this.clock.nanoTime(), this.clock.instant(), health, requests);
 		long limit = process.recycleAfterRequests();
-		WorkerSlot slot = this.slots.get(process.id());
-		if (limit > 0 && heartbeat.requests() >= limit && slot != null && slot.current() == process
+		WorkerSlot slot = this.table.slot(process.id());
+		if (limit > 0 && requests >= limit && slot != null && slot.current() == process
 				&& process.state() == WorkerState.READY && !this.rollingRestart.isQueued(process.id())
 				&& !this.stopping) {
-			logger.info(capitalize(process.toString()) + " handled " + heartbeat.requests()
-					+ " requests (forker.worker.max-requests=" + this.properties.getWorker().getMaxRequests()
-					+ " plus jitter): replacing it");
+			logger
+				.info(capitalize(process.toString()) + " handled " + requests + " requests (forker.worker.max-requests="
+						+ this.properties.getWorker().getMaxRequests() + " plus jitter): replacing it");
 			this.rollingRestart.begin(List.of(process.id()), "max-requests");
+		}
+		return true;
+	}
+
+	ControlMessage.HeartbeatAck summary() {
+		return new ControlMessage.HeartbeatAck(this.table.slotCount(), this.table.readyCount());
+	}
+
+	/**
+	 * Tell every worker the new numbers at once, rather than in the answer to its next
+	 * heartbeat, so that their health follows without delay.
+	 */
+	private void broadcastSummary() {
+		ControlMessage.HeartbeatAck summary = summary();
+		for (ControlLink link : this.table.links()) {
+			link.send(summary);
 		}
 	}
 
-	@Override
-	public void onClosed(ControlLink link) {
-		WorkerProcess process = this.links.remove(link);
-		if (process != null && process.link() == link) {
-			process.link(null);
-		}
+	ForkerStatus status() {
+		return this.statusReport.build(this.clock.nanoTime(), this.table, this.rollingRestart.describe());
 	}
 
 	// Commands
 
-	private ControlMessage.CommandReply execute(Command command, @Nullable Integer workers, String origin) {
+	ControlMessage.CommandReply execute(Command command, @Nullable Integer workers, String origin) {
 		if (this.stopping) {
 			return new ControlMessage.CommandReply(0, false, "the master is stopping");
 		}
@@ -781,15 +705,15 @@ public final class Master implements ControlServer.Handler {
 			return new ControlMessage.CommandReply(0, false,
 					"a rolling restart is in progress: " + this.rollingRestart.describe());
 		}
-		this.rollingRestart.begin(this.slots.keySet(), origin);
-		String message = "Rolling restart of " + this.slots.size() + " workers (" + origin
+		this.rollingRestart.begin(this.table.slotIds(), origin);
+		String message = "Rolling restart of " + this.table.slotCount() + " workers (" + origin
 				+ "): one at a time, each stopped once its replacement is ready";
 		logger.info(message);
 		return new ControlMessage.CommandReply(0, true, message);
 	}
 
 	private ControlMessage.CommandReply scale(@Nullable Integer workers, String origin) {
-		int current = this.slots.size();
+		int current = this.table.slotCount();
 		if (workers == null || workers < 1 || workers > this.maxWorkers) {
 			return new ControlMessage.CommandReply(0, false, "the number of workers must be from 1 to "
 					+ this.maxWorkers + " (requested " + workers + ", running " + current + ")");
@@ -799,74 +723,24 @@ public final class Master implements ControlServer.Handler {
 		logger.info(message);
 		this.targetWorkers = workers;
 		for (int id = current + 1; id <= workers; id++) {
-			WorkerSlot slot = new WorkerSlot(id);
-			this.slots.put(id, slot);
+			WorkerSlot slot = this.table.addSlot(id);
 			if (start(slot, false) == null) {
 				message.append("; worker ").append(id).append(" could not be started and is retried");
 				retryStart(slot);
 			}
 		}
 		for (int id = current; id > workers; id--) {
-			WorkerSlot slot = this.slots.remove(id);
+			WorkerSlot slot = this.table.removeSlot(id);
 			this.rollingRestart.remove(id);
-			for (WorkerProcess process : new WorkerProcess[] { slot.current(), slot.replacement() }) {
-				if (process != null) {
-					retire(process);
+			if (slot != null) {
+				for (WorkerProcess process : new WorkerProcess[] { slot.current(), slot.replacement() }) {
+					if (process != null) {
+						retire(process);
+					}
 				}
 			}
 		}
 		return new ControlMessage.CommandReply(0, true, message.toString());
-	}
-
-	// Status
-
-	/**
-	 * Tell every worker the new numbers at once, rather than in the answer to its next
-	 * heartbeat, so that their health follows without delay.
-	 */
-	private void broadcastSummary() {
-		ControlMessage.HeartbeatAck summary = new ControlMessage.HeartbeatAck(this.slots.size(), readyWorkers());
-		for (ControlLink link : List.copyOf(this.links.keySet())) {
-			link.send(summary);
-		}
-	}
-
-	private int readyWorkers() {
-		return (int) this.running.values().stream().filter((process) -> process.state() == WorkerState.READY).count();
-	}
-
-	private void sendStatus(ControlLink link, long requestId) {
-		ForkerStatus status = status();
-		List<ForkerStatus.Worker> workers = status.workers();
-		int parts = Math.max(1, (workers.size() + STATUS_WORKERS_PER_MESSAGE - 1) / STATUS_WORKERS_PER_MESSAGE);
-		for (int part = 0; part < parts; part++) {
-			List<ForkerStatus.Worker> page = workers.subList(part * STATUS_WORKERS_PER_MESSAGE,
-					Math.min(workers.size(), (part + 1) * STATUS_WORKERS_PER_MESSAGE));
-			link.send(new ControlMessage.StatusReply(requestId, new ForkerStatus(status.master(), page), part + 1,
-					parts));
-		}
-	}
-
-	ForkerStatus status() {
-		long now = this.clock.nanoTime();
-		List<ForkerStatus.Worker> workers = new ArrayList<>();
-		this.running.values()
-			.stream()
-			.sorted(Comparator.comparingInt(WorkerProcess::id).thenComparingLong(WorkerProcess::startedNanos))
-			.forEach((process) -> {
-				WorkerSlot slot = this.slots.get(process.id());
-				ExitStatus lastExit = (slot != null) ? slot.lastExit() : null;
-				workers.add(new ForkerStatus.Worker(process.id(), process.pid(), process.state().displayName(),
-						process.startedAt(), TimeUnit.NANOSECONDS.toSeconds(now - process.startedNanos()),
-						(slot != null) ? slot.restarts() : 0, process.lastHeartbeatAt(), process.health(),
-						process.requests(), (lastExit != null) ? lastExit.toString() : null));
-			});
-		Map<String, Integer> ports = new LinkedHashMap<>();
-		this.ports.forEach((served) -> ports.put(served.property(), served.port()));
-		ForkerStatus.Master master = new ForkerStatus.Master(this.masterPid, mode(), this.port, ports, this.startedAt,
-				TimeUnit.NANOSECONDS.toSeconds(now - this.startedNanos), this.slots.size(), readyWorkers(),
-				this.rollingRestart.describe());
-		return new ForkerStatus(master, workers);
 	}
 
 	/**
@@ -875,15 +749,23 @@ public final class Master implements ControlServer.Handler {
 	 */
 	Map<WorkerState, Integer> processesByState() {
 		Map<WorkerState, Integer> counts = new LinkedHashMap<>();
-		this.running.values().forEach((process) -> counts.merge(process.state(), 1, Integer::sum));
+		this.table.processes().forEach((process) -> counts.merge(process.state(), 1, Integer::sum));
 		return counts;
 	}
 
-	private static @Nullable String limit(@Nullable String text) {
-		return (text != null && text.length() > MAX_FAILURE_LENGTH) ? text.substring(0, MAX_FAILURE_LENGTH) : text;
+	private String otherPorts() {
+		StringBuilder others = new StringBuilder();
+		for (ServedPort served : this.ports.subList(1, this.ports.size())) {
+			others.append(", ").append(served.property()).append(' ').append(served.port());
+		}
+		return others.toString();
 	}
 
-	private static String describe(Iterable<WorkerProcess> processes) {
+	private String mode() {
+		return this.properties.getMode().name().toLowerCase(Locale.ROOT);
+	}
+
+	private static String describe(List<WorkerProcess> processes) {
 		List<String> names = new ArrayList<>();
 		processes.forEach((process) -> names.add(process.toString()));
 		return String.join(", ", names);

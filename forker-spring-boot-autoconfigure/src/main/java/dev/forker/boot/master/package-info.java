@@ -1,7 +1,8 @@
 /**
- * The forker master: it rebuilds the worker command from its own JVM, starts the workers,
- * reaps and restarts them, and stops them on a signal. It never builds the application
- * context.
+ * The forker master: an event loop that owns the state of the workers and acts on their
+ * exits, their messages, operators' signals and commands, and time. It starts, restarts,
+ * replaces, scales and stops workers through seams for processes, clock and sockets, and
+ * never builds the application context.
  */
 @NullMarked
 package dev.forker.boot.master;
