@@ -164,7 +164,8 @@ def start_forker(mode, workers, heap_mb, jvm_args="", cds=False):
     name = "forker-%s%s" % (mode, "-cds" if cds else "")
     deployment = Deployment(name, "forker %s (%d workers%s)" % (mode, workers, ", CDS" if cds else ""))
     extra = [a for a in jvm_args.split(",") if a]
-    options = ["--forker.worker.class-data-sharing=true", "-Djava.io.tmpdir=" + CDS_CACHE] if cds else []
+    options = ["--forker.worker.class-data-sharing.enabled=true",
+               "--forker.worker.class-data-sharing.directory=" + CDS_CACHE] if cds else []
     deployment.port = free_port()
     launched = time.monotonic()
     system = [o for o in options if o.startswith("-D")]
@@ -378,8 +379,8 @@ def main():
     if "forker-shared-cds" in selected:
         # The first start prepares the class data sharing archive; the measured one uses it
         print("== preparing the class data sharing archive", flush=True)
+        # forker creates the cache directory itself, private to this user
         shutil.rmtree(CDS_CACHE, ignore_errors=True)
-        os.makedirs(CDS_CACHE)
         start_forker("shared", args.workers, args.heap_mb, args.worker_jvm_args, cds=True).stop()
     for name, start in starters:
         print("== %s" % name, flush=True)

@@ -1,5 +1,6 @@
 package dev.forker.boot;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,13 +162,7 @@ public class ForkerProperties {
 		 */
 		private boolean autoSize = true;
 
-		/**
-		 * Whether workers start from the extracted application jar with a class data
-		 * sharing archive, prepared once by a training run (the application started up to
-		 * its context refresh with forker off) and cached under java.io.tmpdir. Needs a
-		 * java -jar launch; the first start takes one application startup longer.
-		 */
-		private boolean classDataSharing;
+		private final ClassDataSharing classDataSharing = new ClassDataSharing();
 
 		/**
 		 * Time a worker has to report that it is ready, from its start. A worker that
@@ -222,12 +217,8 @@ public class ForkerProperties {
 			this.autoSize = autoSize;
 		}
 
-		public boolean isClassDataSharing() {
+		public ClassDataSharing getClassDataSharing() {
 			return this.classDataSharing;
-		}
-
-		public void setClassDataSharing(boolean classDataSharing) {
-			this.classDataSharing = classDataSharing;
 		}
 
 		public Duration getStartupTimeout() {
@@ -276,6 +267,46 @@ public class ForkerProperties {
 
 		public void setMaxRequestsJitter(long maxRequestsJitter) {
 			this.maxRequestsJitter = maxRequestsJitter;
+		}
+
+	}
+
+	/**
+	 * A startup cache for workers: the JDK's AOT cache on Java 25 and later, a dynamic
+	 * class data sharing archive before.
+	 */
+	public static class ClassDataSharing {
+
+		/**
+		 * Whether workers start from the extracted application jar with a startup cache
+		 * prepared once by a training run (the application started up to its context
+		 * refresh with forker off): the JDK's AOT cache on Java 25 and later, a dynamic
+		 * class data sharing archive before. Needs a java -jar launch; the first start
+		 * takes one application startup longer.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Directory of the startup cache. It must belong to the user that runs the
+		 * application and be private to it (mode 700); forker creates it so. Defaults to
+		 * $XDG_CACHE_HOME/forker or ~/.cache/forker.
+		 */
+		private @Nullable Path directory;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable Path getDirectory() {
+			return this.directory;
+		}
+
+		public void setDirectory(@Nullable Path directory) {
+			this.directory = directory;
 		}
 
 	}

@@ -4,11 +4,13 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ServedPort;
+import dev.forker.boot.launch.StartupCache.CachedLaunch;
 
 /**
  * Everything a master needs, already read and checked in the application's JVM: what that
@@ -17,6 +19,7 @@ import dev.forker.boot.control.ServedPort;
  *
  * @param properties the bound and validated {@code forker.*} properties
  * @param commandLine the command line of the application's JVM, without debugger options
+ * @param cache how workers start with a startup cache, or {@code null}
  * @param processors the number of available processors
  * @param maxWorkers the largest number of workers scaling may reach
  * @param ports the ports the workers serve, with the master's descriptors in shared mode
@@ -24,8 +27,9 @@ import dev.forker.boot.control.ServedPort;
  * @param logging the properties that shape logging
  * @since 0.1.0
  */
-record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, int processors, int maxWorkers,
-		List<ServedPort> ports, Map<String, String> workerEnvironment, Map<String, String> logging) {
+record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @Nullable CachedLaunch cache,
+		int processors, int maxWorkers, List<ServedPort> ports, Map<String, String> workerEnvironment,
+		Map<String, String> logging) {
 
 	/**
 	 * Environment variable that carries the configuration to the lightweight master.

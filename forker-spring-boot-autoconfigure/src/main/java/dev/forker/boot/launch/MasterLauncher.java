@@ -7,11 +7,13 @@ import java.util.List;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.launch.StartupCache.CachedLaunch;
 import dev.forker.boot.logging.MasterLogging;
 import dev.forker.boot.posix.PosixProcesses;
 
@@ -43,12 +45,9 @@ final class MasterLauncher {
 		List<PlannedPort> planned = PlannedPort.of(environment);
 		PosixProcesses posix = PosixProcesses.load();
 		JavaCommandLine commandLine = JavaCommandLine.current().withoutDebugger();
-		if (properties.getWorker().isClassDataSharing()) {
-			commandLine = new ClassDataSharing(Path.of(System.getProperty("java.io.tmpdir"), "forker-cds"))
-				.prepare(commandLine);
-		}
+		CachedLaunch cache = prepareStartupCache(properties, commandLine, planned, processors);
 		try (OpenPorts ports = OpenPorts.open(planned, properties.getMode(), properties.getBacklog())) {
-			MasterConfig config = new MasterConfig(properties, commandLine, processors, validator.maxWorkers(),
+			MasterConfig config = new MasterConfig(properties, commandLine, cache, processors, validator.maxWorkers(),
 					ports.served(), System.getenv(), MasterLogging.properties(environment));
 			if (properties.getMaster().isLightweight()) {
 				List<String> command = LightweightMaster.command(commandLine);
@@ -67,6 +66,23 @@ final class MasterLauncher {
 		catch (IOException ex) {
 			throw new UncheckedIOException("forker master failed", ex);
 		}
+	}
+
+	private static @Nullable CachedLaunch prepareStartupCache(ForkerProperties properties, JavaCommandLine commandLine,
+			List<PlannedPort> planned, int processors) {
+		ForkerProperties.ClassDataSharing settings = properties.getWorker().getClassDataSharing();
+		if (!settings.isEnabled()) {
+			return null;
+		}
+		Path directory = (settings.getDirectory() != null) ? settings.getDirectory() : StartupCache.defaultDirectory();
+		// The training run sizes its JVM like the workers, so that the cache fits them
+		List<String> options = properties.getWorker().isAutoSize()
+				? WorkerJvmSizing.options(properties.determineWorkers(), processors) : List.of();
+		List<String> arguments = planned.stream()
+			.filter((port) -> !port.property().equals(PlannedPort.SERVER_PORT))
+			.map((port) -> "--" + port.property() + "=0")
+			.toList();
+		return new StartupCache(directory, Runtime.version().feature()).prepare(commandLine, options, arguments);
 	}
 
 }

@@ -30,7 +30,7 @@ final class MasterRun {
 		ControlServer control = ControlServer.open();
 		Closeable logFiles = null;
 		try {
-			WorkerCommand command = new WorkerCommand(config.commandLine(), settings.getJvmArgs(),
+			WorkerCommand command = new WorkerCommand(config.commandLine(), config.cache(), settings.getJvmArgs(),
 					settings.isAutoSize(), config.processors(), config.workerEnvironment());
 			SpawnedWorkers workers = new SpawnedWorkers(posix, command, pid, control.socketPath(), config.ports(),
 					settings.getHeartbeatInterval());

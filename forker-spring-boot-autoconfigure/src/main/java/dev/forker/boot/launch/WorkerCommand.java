@@ -7,23 +7,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
 import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.launch.StartupCache.CachedLaunch;
 
 /**
  * The command line and environment of a worker: the master's own JVM, JVM options, class
  * path or jar, main class and arguments, plus the sizing defaults and
  * {@code forker.worker.jvm-args}; the application's environment plus the variables that
- * make the process a worker.
+ * make the process a worker. With a startup cache, workers start from the extracted jar
+ * with the cache, as long as the application jar is the one the cache was made from: a
+ * new jar (a deployment followed by a rolling restart) starts from the jar itself.
  *
- * @param commandLine the command line of the master's JVM, without debugger options
- * @param jvmArgs extra JVM options for the workers, placed after the master's own
- * @param autoSize whether to size each worker JVM for its share of the machine
- * @param processors the number of available processors
- * @param baseEnvironment the environment workers start from, empty for this process's own
  * @since 0.1.0
  */
-record WorkerCommand(JavaCommandLine commandLine, List<String> jvmArgs, boolean autoSize, int processors,
-		Map<String, String> baseEnvironment) {
+final class WorkerCommand {
+
+	private static final Log logger = LogFactory.getLog(WorkerCommand.class);
 
 	/**
 	 * The option that allows the class path's native access: jffi (through jnr-posix)
@@ -34,9 +37,38 @@ record WorkerCommand(JavaCommandLine commandLine, List<String> jvmArgs, boolean 
 
 	private static final List<String> JVM_OPTION_VARIABLES = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS");
 
-	WorkerCommand {
-		jvmArgs = List.copyOf(jvmArgs);
-		baseEnvironment = Map.copyOf(baseEnvironment);
+	private final JavaCommandLine commandLine;
+
+	private final @Nullable CachedLaunch cache;
+
+	private final List<String> jvmArgs;
+
+	private final boolean autoSize;
+
+	private final int processors;
+
+	private final Map<String, String> baseEnvironment;
+
+	private boolean cacheOutdated;
+
+	/**
+	 * Create a new instance.
+	 * @param commandLine the command line of the master's JVM, without debugger options
+	 * @param cache how workers start with a startup cache, or {@code null}
+	 * @param jvmArgs extra JVM options for the workers, placed after the master's own
+	 * @param autoSize whether to size each worker JVM for its share of the machine
+	 * @param processors the number of available processors
+	 * @param baseEnvironment the environment workers start from, empty for this process's
+	 * own
+	 */
+	WorkerCommand(JavaCommandLine commandLine, @Nullable CachedLaunch cache, List<String> jvmArgs, boolean autoSize,
+			int processors, Map<String, String> baseEnvironment) {
+		this.commandLine = commandLine;
+		this.cache = cache;
+		this.jvmArgs = List.copyOf(jvmArgs);
+		this.autoSize = autoSize;
+		this.processors = processors;
+		this.baseEnvironment = Map.copyOf(baseEnvironment);
 	}
 
 	/**
@@ -45,17 +77,32 @@ record WorkerCommand(JavaCommandLine commandLine, List<String> jvmArgs, boolean 
 	 * @return the command, executable first
 	 */
 	List<String> command(int workers) {
+		JavaCommandLine launch = launch();
 		List<String> command = new ArrayList<>();
-		command.add(this.commandLine.executable());
+		command.add(launch.executable());
 		if (this.autoSize) {
 			command.addAll(WorkerJvmSizing.options(workers, this.processors));
 		}
 		command.add(ENABLE_NATIVE_ACCESS);
-		command.addAll(this.commandLine.jvmOptions());
+		command.addAll(launch.jvmOptions());
 		command.addAll(this.jvmArgs);
-		command.addAll(this.commandLine.target());
-		command.addAll(this.commandLine.programArguments());
+		command.addAll(launch.target());
+		command.addAll(launch.programArguments());
 		return command;
+	}
+
+	private JavaCommandLine launch() {
+		CachedLaunch cache = this.cache;
+		if (cache == null || this.cacheOutdated) {
+			return this.commandLine;
+		}
+		if (!cache.isCurrent()) {
+			this.cacheOutdated = true;
+			logger.info("The application jar " + cache.jar() + " changed since the startup cache was made: workers "
+					+ "start from the new jar, without the cache, until the master restarts");
+			return this.commandLine;
+		}
+		return cache.commandLine();
 	}
 
 	/**

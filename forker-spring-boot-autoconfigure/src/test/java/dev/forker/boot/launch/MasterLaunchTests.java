@@ -41,18 +41,18 @@ class MasterLaunchTests {
 
 	@Test
 	void workerCommandPutsSizingFirstSoThatTheApplicationsOptionsWin() {
-		WorkerCommand command = new WorkerCommand(this.jarLaunch, List.of("-Xmx256m"), true, 2, Map.of());
+		WorkerCommand command = new WorkerCommand(this.jarLaunch, null, List.of("-Xmx256m"), true, 2, Map.of());
 		assertThat(command.command(2)).containsExactly("/jdk/bin/java", "-XX:MaxRAMPercentage=12.50",
 				"-XX:ActiveProcessorCount=1", "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-Dapp.mode=prod",
 				"-Xmx256m", "-jar", "app.jar", "--server.port=9000");
-		WorkerCommand unsized = new WorkerCommand(this.jarLaunch, List.of(), false, 2, Map.of());
+		WorkerCommand unsized = new WorkerCommand(this.jarLaunch, null, List.of(), false, 2, Map.of());
 		assertThat(unsized.command(2)).containsExactly("/jdk/bin/java", "--enable-native-access=ALL-UNNAMED", "-Xmx1g",
 				"-Dapp.mode=prod", "-jar", "app.jar", "--server.port=9000");
 	}
 
 	@Test
 	void workerEnvironmentStartsFromTheApplicationsWithoutDebuggerOrForkersOwnVariables() {
-		WorkerCommand command = new WorkerCommand(this.jarLaunch, List.of(), true, 2,
+		WorkerCommand command = new WorkerCommand(this.jarLaunch, null, List.of(), true, 2,
 				Map.of("PATH", "/usr/bin", "JAVA_TOOL_OPTIONS", "-agentlib:jdwp=transport=dt_socket -Xss1m",
 						MasterConfig.VARIABLE, "{}", WorkerEnvironment.LOG_SOCKET, "/tmp/stale.sock", "FORKER_WORKERS",
 						"4"));
@@ -109,7 +109,8 @@ class MasterLaunchTests {
 		properties.getMaster().setLightweight(true);
 		List<ServedPort> ports = List.of(new ServedPort("server.port", 9000, 5),
 				new ServedPort("management.server.port", 9001, 6));
-		MasterConfig config = new MasterConfig(properties, this.jarLaunch, 2, 32, ports, Map.of("PATH", "/usr/bin"),
+		MasterConfig config = new MasterConfig(properties, this.jarLaunch, null, 2, 32, ports,
+				Map.of("PATH", "/usr/bin"),
 				Map.of("logging.structured.format.console", "ecs", "spring.application.name", "app"));
 		MasterConfig copy = MasterConfig.fromJson(config.toJson());
 		ForkerProperties read = copy.properties();

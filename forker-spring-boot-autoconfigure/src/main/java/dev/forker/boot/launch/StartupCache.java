@@ -1,0 +1,345 @@
+package dev.forker.boot.launch;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import jnr.posix.POSIXFactory;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.FileSystemUtils;
+
+import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.diagnostics.Durations;
+
+/**
+ * Makes workers start faster from a cache prepared once: the application's executable jar
+ * is extracted, and a training run (the application started up to its context refresh,
+ * with forker off) records what the JVM loads. On Java 25 and later that is the JDK's AOT
+ * cache (JEP 483, 514, 515: classes loaded and linked, method profiles); on Java 17 to 24
+ * a dynamic class data sharing archive. Workers then start from the extracted jar with
+ * the cache mapped read-only.
+ * <p>
+ * The cache lives in a directory that only this user can enter: created with mode
+ * {@code 0700}, checked for its owner and mode (and that it is no symbolic link) before
+ * every use, and refused with a warning otherwise, so that no one else can plant a jar or
+ * an archive that workers would run. Its key covers the jar's content and the JVM. The
+ * lock that keeps two masters from preparing it at once has a timeout.
+ *
+ * @since 0.1.0
+ */
+final class StartupCache {
+
+	private static final Log logger = LogFactory.getLog(StartupCache.class);
+
+	private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
+
+	private static final String READY = "ready";
+
+	private static final Duration TRAINING_TIMEOUT = Duration.ofMinutes(5);
+
+	private final Path root;
+
+	private final int javaVersion;
+
+	StartupCache(Path root, int javaVersion) {
+		this.root = root;
+		this.javaVersion = javaVersion;
+	}
+
+	/**
+	 * Return the default cache directory of this user: {@code $XDG_CACHE_HOME/forker} or
+	 * {@code ~/.cache/forker}.
+	 * @return the directory
+	 */
+	static Path defaultDirectory() {
+		String xdg = System.getenv("XDG_CACHE_HOME");
+		Path base = (xdg != null && !xdg.isBlank()) ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+		return base.resolve("forker");
+	}
+
+	/**
+	 * Prepare the cache for an application, or find it prepared.
+	 * @param commandLine the application's command line
+	 * @param trainingOptions JVM options the training run shares with the workers, such
+	 * as their sizing
+	 * @param trainingArguments program arguments for the training run, such as a free
+	 * management port
+	 * @return how workers start with the cache, or {@code null} when they start without
+	 * one (this launch cannot use one, or it could not be prepared safely)
+	 */
+	@Nullable CachedLaunch prepare(JavaCommandLine commandLine, List<String> trainingOptions, List<String> trainingArguments) {
+		List<String> target = commandLine.target();
+		if (target.size() != 2 || !target.get(0).equals("-jar")) {
+			logger.info("forker.worker.class-data-sharing needs the application started with java -jar: "
+					+ "workers start without a cache");
+			return null;
+		}
+		try {
+			Path jar = Path.of(target.get(1)).toAbsolutePath();
+			JarFingerprint fingerprint = JarFingerprint.of(jar);
+			if (!privateDirectory(this.root)) {
+				return null;
+			}
+			String key = key(jar);
+			Path directory = this.root.resolve(key);
+			Path extracted = directory.resolve("app").resolve(jar.getFileName());
+			Path cache = directory.resolve(aot() ? "application.aot" : "application.jsa");
+			try (FileChannel lockFile = FileChannel.open(this.root.resolve(key + ".lock"), StandardOpenOption.CREATE,
+					StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS); FileLock lock = lock(lockFile)) {
+				if (lock == null) {
+					logger.warn("Another forker master has been preparing the startup cache in " + directory
+							+ " for over " + Durations.format(TRAINING_TIMEOUT) + ": workers start without it");
+					return null;
+				}
+				if (!Files.isRegularFile(directory.resolve(READY), LinkOption.NOFOLLOW_LINKS)) {
+					FileSystemUtils.deleteRecursively(directory);
+					create(commandLine, jar, directory, extracted, cache, trainingOptions, trainingArguments);
+				}
+				else {
+					logger.info("Workers start with the " + describe() + " " + cache);
+				}
+			}
+			List<String> options = new ArrayList<>();
+			options.add((aot() ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + cache);
+			options.addAll(commandLine.jvmOptions());
+			JavaCommandLine cached = new JavaCommandLine(commandLine.executable(), options,
+					List.of("-jar", extracted.toString()), commandLine.programArguments());
+			return new CachedLaunch(cached, jar.toString(), fingerprint);
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Could not prepare a startup cache for the workers (" + ex.getMessage()
+					+ "): they start without one");
+			return null;
+		}
+	}
+
+	private boolean aot() {
+		return this.javaVersion >= 25;
+	}
+
+	private String describe() {
+		return aot() ? "AOT cache" : "class data sharing archive";
+	}
+
+	private static @Nullable FileLock lock(FileChannel channel) throws IOException {
+		long deadline = System.nanoTime() + TRAINING_TIMEOUT.toNanos();
+		while (true) {
+			FileLock lock = channel.tryLock();
+			if (lock != null || System.nanoTime() - deadline >= 0) {
+				return lock;
+			}
+			try {
+				Thread.sleep(200);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return null;
+			}
+		}
+	}
+
+	/**
+	 * Create the directory with mode {@code 0700} if it does not exist, and check that it
+	 * is private to this user.
+	 * @param directory the directory
+	 * @return whether it can be used
+	 */
+	static boolean privateDirectory(Path directory) throws IOException {
+		if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+			Path parent = directory.getParent();
+			if (parent != null) {
+				Files.createDirectories(parent);
+			}
+			try {
+				Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PRIVATE));
+			}
+			catch (java.nio.file.FileAlreadyExistsException ex) {
+				// created by someone else meanwhile: checked below
+			}
+		}
+		String problem = problem(directory);
+		if (problem != null) {
+			logger.warn("forker.worker.class-data-sharing: the cache directory " + directory + " " + problem
+					+ ", so anyone with access could plant what workers run: workers start without a cache. Use a "
+					+ "directory of your own with mode 700 (forker.worker.class-data-sharing.directory).");
+			return false;
+		}
+		return true;
+	}
+
+	private static @Nullable String problem(Path directory) throws IOException {
+		if (Files.isSymbolicLink(directory)) {
+			return "is a symbolic link";
+		}
+		if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+			return "is not a directory";
+		}
+		Object owner = Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+		int uid = POSIXFactory.getNativePOSIX().getuid();
+		if (!(owner instanceof Integer ownerUid) || ownerUid != uid) {
+			return "belongs to another user (uid " + owner + ", this is uid " + uid + ")";
+		}
+		Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory, LinkOption.NOFOLLOW_LINKS);
+		if (!PRIVATE.containsAll(permissions)) {
+			return "can be entered by others (mode " + PosixFilePermissions.toString(permissions) + ")";
+		}
+		return null;
+	}
+
+	private void create(JavaCommandLine commandLine, Path jar, Path directory, Path extracted, Path cache,
+			List<String> trainingOptions, List<String> trainingArguments) throws IOException {
+		long started = System.nanoTime();
+		logger.info("Preparing the " + describe() + " for the workers in " + directory
+				+ ": extracting the jar and running the application once up to its context refresh");
+		Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PRIVATE));
+		run(List.of(commandLine.executable(), "-Djarmode=tools", "-jar", jar.toString(), "extract", "--destination",
+				extracted.getParent().toString()), directory.resolve("extract.log"));
+		List<String> training = new ArrayList<>();
+		training.add(commandLine.executable());
+		training.addAll(trainingOptions);
+		training.add(WorkerCommand.ENABLE_NATIVE_ACCESS);
+		commandLine.jvmOptions()
+			.stream()
+			.filter((option) -> !option.startsWith("-Xshare") && !option.startsWith("-XX:SharedArchiveFile")
+					&& !option.startsWith("-XX:AOT"))
+			.forEach(training::add);
+		training.add(aot() ? "-XX:AOTCacheOutput=" + cache : "-XX:ArchiveClassesAtExit=" + cache);
+		training.add("-Dspring.context.exit=onRefresh");
+		training.addAll(List.of("-jar", extracted.toString()));
+		// Spring Boot joins repeated options into a list, so replace these rather than
+		// add them
+		commandLine.programArguments()
+			.stream()
+			.filter((argument) -> !argument.startsWith("--server.port=") && !argument.startsWith("--forker.enabled=")
+					&& !argument.startsWith("--management.server.port="))
+			.forEach(training::add);
+		training.addAll(List.of("--forker.enabled=false", "--server.port=0"));
+		training.addAll(trainingArguments);
+		run(training, directory.resolve("training.log"));
+		if (!Files.isRegularFile(cache, LinkOption.NOFOLLOW_LINKS)) {
+			throw new IOException("the training run wrote no cache, see " + directory.resolve("training.log"));
+		}
+		Files.createFile(directory.resolve(READY));
+		logger.info("Prepared the " + describe() + " in "
+				+ Durations.format(Duration.ofNanos(System.nanoTime() - started)));
+	}
+
+	private static void run(List<String> command, Path log) throws IOException {
+		// A log of our own, never one a link points at
+		Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+		builder.environment().keySet().removeAll(WorkerEnvironment.VARIABLES);
+		builder.environment().remove(MasterConfig.VARIABLE);
+		Process process = builder.start();
+		try {
+			if (!process.waitFor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+				process.destroyForcibly();
+				throw new IOException("'" + command.get(command.size() - 1) + "' did not finish within "
+						+ Durations.format(TRAINING_TIMEOUT) + ", see " + log);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			process.destroyForcibly();
+			throw new IOException("interrupted", ex);
+		}
+		if (process.exitValue() != 0) {
+			throw new IOException("'" + String.join(" ", command.subList(0, Math.min(command.size(), 4)))
+					+ " ...' exited with " + process.exitValue() + ", see " + log);
+		}
+	}
+
+	private String key(Path jar) throws IOException {
+		try {
+			MessageDigest digest = MessageDigest.getInstance("SHA-256");
+			try (InputStream in = Files.newInputStream(jar)) {
+				byte[] buffer = new byte[64 * 1024];
+				int read;
+				while ((read = in.read(buffer)) > 0) {
+					digest.update(buffer, 0, read);
+				}
+			}
+			for (String part : List.of(jar.toString(), System.getProperty("java.home"),
+					System.getProperty("java.vm.version"), aot() ? "aot" : "cds")) {
+				digest.update(part.getBytes(StandardCharsets.UTF_8));
+				digest.update((byte) 0);
+			}
+			return HexFormat.of().formatHex(digest.digest()).substring(0, 32);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * How workers start with a prepared cache, as long as the application jar is the one
+	 * the cache was made from.
+	 *
+	 * @param commandLine the command line that starts from the extracted jar with the
+	 * cache
+	 * @param jar the application jar
+	 * @param fingerprint what the jar looked like when the cache was made
+	 */
+	record CachedLaunch(JavaCommandLine commandLine, String jar, JarFingerprint fingerprint) {
+
+		/**
+		 * Return whether the jar is still the one the cache was made from: a new jar (a
+		 * deployment) must reach the workers, not the extracted copy of the old one.
+		 * @return whether the cache is current
+		 */
+		boolean isCurrent() {
+			try {
+				return JarFingerprint.of(Path.of(this.jar)).equals(this.fingerprint);
+			}
+			catch (IOException ex) {
+				return false;
+			}
+		}
+
+	}
+
+	/**
+	 * What identifies a version of a file without reading it: size, modification time and
+	 * inode.
+	 *
+	 * @param size the size in bytes
+	 * @param modified the modification time in milliseconds
+	 * @param inode the inode number, or 0 where unknown
+	 */
+	record JarFingerprint(long size, long modified, long inode) {
+
+		static JarFingerprint of(Path jar) throws IOException {
+			Object inode = null;
+			try {
+				inode = Files.getAttribute(jar, "unix:ino");
+			}
+			catch (UnsupportedOperationException | IllegalArgumentException ex) {
+				// no inode here
+			}
+			return new JarFingerprint(Files.size(jar), Files.getLastModifiedTime(jar).toMillis(),
+					(inode instanceof Long value) ? value : 0);
+		}
+
+	}
+
+}
