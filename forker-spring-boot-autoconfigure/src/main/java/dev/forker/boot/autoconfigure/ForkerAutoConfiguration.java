@@ -1,5 +1,7 @@
 package dev.forker.boot.autoconfigure;
 
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import jakarta.servlet.Filter;
 import org.apache.coyote.http11.Http11NioProtocol;
 import reactor.netty.http.server.HttpServer;
@@ -18,10 +20,16 @@ import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.grpc.server.ServerBuilderCustomizer;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.server.WebFilter;
 
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.grpc.ForkerNettyGrpcServerBuilderCustomizer;
+import dev.forker.boot.grpc.GrpcHealthOnShutdown;
+import dev.forker.boot.grpc.GrpcServerAddress;
+import dev.forker.boot.grpc.ShadedNettyGrpcServerBuilderCustomizer;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
 import dev.forker.boot.netty.NettyConnectionDrain;
 import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
@@ -126,6 +134,50 @@ public final class ForkerAutoConfiguration {
 				NettyConnectionDrain forkerNettyConnectionDrain) {
 			return new ForkerNettyWebServerFactoryCustomizer(workerAgent.getEnvironment(),
 					resourceFactory.getIfAvailable(ReactorResourceFactory::new), forkerNettyConnectionDrain);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ ServerBuilderCustomizer.class, NettyServerBuilder.class })
+	@ConditionalOnBean(WorkerAgent.class)
+	static class GrpcNettyWorkerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ForkerNettyGrpcServerBuilderCustomizer forkerNettyGrpcServerBuilderCustomizer(WorkerAgent workerAgent,
+				Environment environment) {
+			return new ForkerNettyGrpcServerBuilderCustomizer(workerAgent.getEnvironment(),
+					GrpcServerAddress.of(environment));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = { "org.springframework.grpc.server.ServerBuilderCustomizer",
+			"io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder" })
+	@ConditionalOnBean(WorkerAgent.class)
+	static class GrpcShadedNettyWorkerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ShadedNettyGrpcServerBuilderCustomizer forkerShadedNettyGrpcServerBuilderCustomizer(WorkerAgent workerAgent,
+				Environment environment) {
+			return new ShadedNettyGrpcServerBuilderCustomizer(workerAgent.getEnvironment(),
+					GrpcServerAddress.of(environment));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(HealthStatusManager.class)
+	@ConditionalOnBean(WorkerAgent.class)
+	static class GrpcHealthWorkerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		GrpcHealthOnShutdown forkerGrpcHealthOnShutdown(ObjectProvider<HealthStatusManager> healthStatusManager) {
+			return new GrpcHealthOnShutdown(healthStatusManager);
 		}
 
 	}

@@ -35,6 +35,8 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 
 	private static final Log logger = LogFactory.getLog(ForkerApplicationRunListener.class);
 
+	private final SpringApplication application;
+
 	private @Nullable WorkerAgent agent;
 
 	/**
@@ -43,6 +45,7 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 	 * @param args the program arguments
 	 */
 	public ForkerApplicationRunListener(SpringApplication application, String[] args) {
+		this.application = application;
 	}
 
 	@Override
@@ -55,7 +58,7 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 	public void environmentPrepared(ConfigurableBootstrapContext bootstrapContext,
 			ConfigurableEnvironment environment) {
 		switch (ProcessRole.of(environment)) {
-			case MASTER -> System.exit(MasterLauncher.run(environment));
+			case MASTER -> System.exit(MasterLauncher.run(environment, this.application.getWebApplicationType()));
 			case WORKER -> {
 				WorkerEnvironment worker = requireWorkerEnvironment();
 				LogForwarding.startWorker(worker);

@@ -9,6 +9,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.ConfigurableEnvironment;
 
@@ -34,15 +35,16 @@ final class MasterLauncher {
 	/**
 	 * Run this process as a master.
 	 * @param environment the application's prepared environment
+	 * @param webApplicationType the type of web application Spring Boot deduced
 	 * @return the exit code of the master
 	 */
-	static int run(ConfigurableEnvironment environment) {
+	static int run(ConfigurableEnvironment environment, WebApplicationType webApplicationType) {
 		ForkerProperties properties = Binder.get(environment).bindOrCreate("forker", ForkerProperties.class);
 		int processors = Runtime.getRuntime().availableProcessors();
 		ForkerPropertiesValidator validator = new ForkerPropertiesValidator(processors);
 		validator.validate(properties);
 		PlatformSupport.check(System.getProperty("os.name", ""));
-		List<PlannedPort> planned = PlannedPort.of(environment);
+		List<PlannedPort> planned = PlannedPort.of(environment, webApplicationType);
 		PosixProcesses posix = PosixProcesses.load();
 		JavaCommandLine commandLine = JavaCommandLine.current().withoutDebugger();
 		CachedLaunch cache = prepareStartupCache(properties, commandLine, planned, processors);

@@ -17,11 +17,11 @@ import dev.forker.boot.worker.WorkerListeners;
 
 /**
  * Creates and prepares the server socket channel of a worker for any Netty transport
- * (NIO, epoll, kqueue or io_uring).
+ * (NIO, epoll, kqueue or io_uring), for Reactor Netty and for grpc-java's Netty server.
  *
  * @since 0.1.0
  */
-final class WorkerServerChannels {
+public final class WorkerServerChannels {
 
 	private WorkerServerChannels() {
 	}
@@ -33,7 +33,7 @@ final class WorkerServerChannels {
 	 * @param channel the unbound channel
 	 */
 	@SuppressWarnings("unchecked")
-	static void enableReusePort(ServerSocketChannel channel) {
+	public static void enableReusePort(ServerSocketChannel channel) {
 		for (ChannelOption<?> option : channel.config().getOptions().keySet()) {
 			String name = option.name();
 			if (name.equals("SO_REUSEPORT") || name.endsWith("#SO_REUSEPORT")) {
@@ -55,8 +55,8 @@ final class WorkerServerChannels {
 	 * @param port the port the server binds
 	 * @return the channel, already bound and listening
 	 */
-	static ServerSocketChannel inherited(Class<? extends ServerSocketChannel> channelClass, WorkerEnvironment worker,
-			@Nullable InetAddress address, int port) {
+	public static ServerSocketChannel inherited(Class<? extends ServerSocketChannel> channelClass,
+			WorkerEnvironment worker, @Nullable InetAddress address, int port) {
 		ServerSocketChannel channel;
 		try {
 			if (NioServerSocketChannel.class.isAssignableFrom(channelClass)) {
