@@ -22,12 +22,14 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
+import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.server.WebFilter;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.grpc.ForkerNettyGrpcServerBuilderCustomizer;
 import dev.forker.boot.grpc.GrpcHealthOnShutdown;
+import dev.forker.boot.grpc.GrpcPortCheck;
 import dev.forker.boot.grpc.GrpcServerAddress;
 import dev.forker.boot.grpc.ShadedNettyGrpcServerBuilderCustomizer;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
@@ -165,6 +167,19 @@ public final class ForkerAutoConfiguration {
 				Environment environment) {
 			return new ShadedNettyGrpcServerBuilderCustomizer(workerAgent.getEnvironment(),
 					GrpcServerAddress.of(environment));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(GrpcServerLifecycle.class)
+	@ConditionalOnBean(WorkerAgent.class)
+	static class GrpcPortCheckConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		GrpcPortCheck forkerGrpcPortCheck(WorkerAgent workerAgent, ObjectProvider<GrpcServerLifecycle> servers) {
+			return new GrpcPortCheck(workerAgent.getEnvironment(), servers);
 		}
 
 	}
