@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Benchmarks forker against one JVM and against N JVMs behind nginx, side by side, on
-# this machine. Installs what it needs (wrk, nginx, matplotlib from Debian's packages),
-# builds the benchmark application, runs every configuration and writes
-# benchmarks/results/latest.md, latest.json and benchmark.png. About 6 minutes on 2 cores.
+# Benchmarks forker against one JVM, side by side, in interleaved rounds on this
+# machine. Installs what it needs (wrk and matplotlib from Debian's packages), builds
+# the benchmark application, the load client and the samples it starts, runs every
+# configuration once per round and writes benchmarks/results/latest.md, latest.json and
+# latest.png. At most 15 minutes on 2 cores; --quick at most 5.
 #
-#   benchmarks/run.sh [--duration 10] [--warmup 5] [--connections 32] [--heap-mb 1024]
+#   benchmarks/run.sh [--quick] [--rounds 5] [--java /path/to/java] [--configs a,b] ...
+#   benchmarks/run.sh --help
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 /usr/bin/python3 -c 'import matplotlib' 2>/dev/null || missing+=(python3-matplotlib)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} from Debian's packages" >&2
@@ -18,7 +19,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get install -y "${missing[@]}" >/dev/null || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y "${missing[@]}" >/dev/null; }
 fi
-export PATH="$PATH:/usr/sbin"
 
-./mvnw -B -q package -DskipTests -pl benchmarks/forker-benchmark-app -am
+./mvnw -B -q package -DskipTests -pl benchmarks/forker-benchmark-app,benchmarks/forker-load-client,samples/forker-sample-boot40,samples/forker-sample-grpc -am
 exec /usr/bin/python3 benchmarks/run.py "$@"

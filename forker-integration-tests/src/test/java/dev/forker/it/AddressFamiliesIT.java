@@ -10,13 +10,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * IPv4, IPv6 and the wildcard address work in both modes, on both web servers.
+ * IPv4, IPv6 and the wildcard address work in both modes, on every web server.
  */
 class AddressFamiliesIT {
 
 	@ParameterizedTest(name = "{0} mode on {1} ({2})")
 	@CsvSource({ "reuseport, 127.0.0.1, sample-webmvc", "reuseport, ::1, sample-webflux", "reuseport, *, sample-webmvc",
-			"shared, 127.0.0.1, sample-webflux", "shared, ::1, sample-webmvc", "shared, *, sample-webflux" })
+			"shared, 127.0.0.1, sample-webflux", "shared, ::1, sample-webmvc", "shared, *, sample-webflux",
+			"reuseport, 127.0.0.1, sample-jetty", "reuseport, ::1, sample-jetty", "reuseport, *, sample-jetty",
+			"shared, 127.0.0.1, sample-jetty", "shared, ::1, sample-jetty", "shared, *, sample-jetty" })
 	void workersServeTheConfiguredAddress(String mode, String address, String sample) throws Exception {
 		ForkerProcess.Builder builder = ForkerProcess.jar(ForkerProcess.sampleJar(sample))
 			.name(sample + "-" + mode + "-" + address.replace(':', '_').replace("*", "any"))

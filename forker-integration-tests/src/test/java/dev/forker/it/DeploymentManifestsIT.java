@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The Kubernetes example in {@code deploy/kubernetes} agrees with the settings of the
  * sample's {@code kubernetes} profile: ports, probes and health groups, grace period and
- * CPU. No process is started.
+ * CPU; and the probes' paths answer on the management port of the sample started with
+ * that profile.
  */
 class DeploymentManifestsIT {
 
@@ -81,13 +82,13 @@ class DeploymentManifestsIT {
 	}
 
 	@Test
-	void managementServerIsNotSeparateWhileForkerDoesNotShareIt() {
-		Integer managementPort = settings.bind("management.server.port", Integer.class).orElse(null);
-		assertThat(managementPort)
-			.as("management.server.port=%s: forker shares server.port among its workers but not a separate "
-					+ "management port yet (README: Limits and caveats); with forker.workers=%s every worker "
-					+ "would bind it and all but one would fail to start", managementPort, workers())
-			.isIn(null, serverPort());
+	void actuatorHasAPortOfItsOwnThatTheServiceDoesNotExpose() {
+		assertThat(actuatorPort()).as("management.server.port, apart from server.port").isNotEqualTo(serverPort());
+		assertThat(containerPorts().values()).as("container ports").contains(actuatorPort());
+		List<Integer> targets = list(map(service, "spec"), "ports").stream()
+			.map((port) -> resolve(port.get("targetPort")))
+			.toList();
+		assertThat(targets).as("container ports behind the service ports").doesNotContain(actuatorPort());
 	}
 
 	@Test
@@ -98,6 +99,25 @@ class DeploymentManifestsIT {
 			Map<String, Object> httpGet = map(container(), probe, "httpGet");
 			assertThat(resolve(httpGet.get("port"))).as("%s port", probe).isEqualTo(actuatorPort);
 			assertThat(healthGroupInclude(probe)).as("%s: members of its health group", probe).isNotEmpty();
+		}
+	}
+
+	@Test
+	void probesAnswerOnTheManagementPortOfTheSampleStartedWithTheProfile() throws Exception {
+		int managementPort = FreePorts.find();
+		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar("sample-webmvc"))
+			.name("kubernetes-profile")
+			.args("--spring.profiles.active=" + PROFILE, "--management.server.port=" + managementPort)
+			.start()) {
+			forker.awaitOutput("All " + workers() + " workers are ready", Duration.ofSeconds(90));
+			for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+				String path = map(container(), probe, "httpGet").get("path").toString();
+				HttpProbe.Response response = HttpProbe.get(managementPort, path);
+				assertThat(response.status()).as("%s %s on the management port", probe, path).isEqualTo(200);
+				assertThat(response.body()).as("%s %s", probe, path).contains("\"UP\"");
+				assertThat(HttpProbe.get(forker.port(), path).status()).as("%s %s on server.port", probe, path)
+					.isEqualTo(404);
+			}
 		}
 	}
 

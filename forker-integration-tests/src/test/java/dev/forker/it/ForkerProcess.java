@@ -1,5 +1,6 @@
 package dev.forker.it;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -66,12 +68,33 @@ final class ForkerProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Start a main class from this JVM's class path, as {@code java -cp ... MainClass}.
+	 * Start a main class from this JVM's class path, as {@code java -cp ... MainClass},
+	 * on Tomcat: without the jars of Jetty, which Spring Boot would start instead.
 	 * @param mainClass the main class
 	 * @return a builder
 	 */
 	static Builder mainClass(Class<?> mainClass) {
-		return new Builder(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+		return mainClass(mainClass, ServerJars.JETTY);
+	}
+
+	/**
+	 * Start a main class from this JVM's class path without the jars of some web servers,
+	 * as {@code java -cp ... MainClass}. The test class path holds Tomcat, Jetty and
+	 * Reactor Netty (the samples' dependencies), and Spring Boot would start the first
+	 * one it finds.
+	 * @param mainClass the main class
+	 * @param without the web servers to leave out
+	 * @return a builder
+	 */
+	static Builder mainClass(Class<?> mainClass, ServerJars... without) {
+		List<String> classPath = new ArrayList<>();
+		for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+			String path = entry.replace(File.separatorChar, '/');
+			if (Arrays.stream(without).noneMatch((server) -> server.contains(path))) {
+				classPath.add(entry);
+			}
+		}
+		return new Builder(List.of("-cp", String.join(File.pathSeparator, classPath), mainClass.getName()));
 	}
 
 	static Path sampleJar(String name) {
@@ -248,6 +271,40 @@ final class ForkerProcess implements AutoCloseable {
 	}
 
 	record StartedWorker(int id, long pid) {
+	}
+
+	/**
+	 * The jars of a web server on the test class path, by the paths of their Maven
+	 * coordinates.
+	 */
+	enum ServerJars {
+
+		/**
+		 * Tomcat and Spring Boot's Tomcat support.
+		 */
+		TOMCAT("/org/apache/tomcat/embed/", "/spring-boot-tomcat/", "/spring-boot-starter-tomcat"),
+
+		/**
+		 * Jetty and Spring Boot's Jetty support.
+		 */
+		JETTY("/org/eclipse/jetty/", "/spring-boot-jetty/", "/spring-boot-starter-jetty"),
+
+		/**
+		 * Reactor Netty and Spring Boot's Reactor Netty support.
+		 */
+		REACTOR_NETTY("/io/projectreactor/netty/", "/spring-boot-reactor-netty/",
+				"/spring-boot-starter-reactor-netty/");
+
+		private final List<String> markers;
+
+		ServerJars(String... markers) {
+			this.markers = List.of(markers);
+		}
+
+		boolean contains(String path) {
+			return this.markers.stream().anyMatch(path::contains);
+		}
+
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.forker.it;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +10,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,6 +55,79 @@ final class HttpProbe {
 
 	static Response get(int port, String path) throws IOException {
 		return get(Target.http(port), path);
+	}
+
+	/**
+	 * Send a GET request with extra headers, on a new connection, and return the answer
+	 * as bytes.
+	 * @param target where to send it
+	 * @param path the path
+	 * @param headers extra request headers, such as {@code Accept}
+	 * @return the answer
+	 * @throws IOException if the request fails
+	 */
+	static BinaryResponse getBinary(Target target, String path, Map<String, String> headers) throws IOException {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(target.address(), target.port()), TIMEOUT_MILLIS);
+			socket.setSoTimeout(TIMEOUT_MILLIS);
+			StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n");
+			headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+			request.append("Connection: close\r\n\r\n");
+			OutputStream out = socket.getOutputStream();
+			out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			byte[] raw = socket.getInputStream().readAllBytes();
+			int headerEnd = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0);
+			String head = new String(raw, 0, Math.max(0, headerEnd), StandardCharsets.US_ASCII);
+			if (!head.startsWith("HTTP/1.1 ") || headerEnd < 0) {
+				throw new IOException("Not an HTTP response: '" + new String(raw, StandardCharsets.UTF_8) + "'");
+			}
+			Map<String, String> responseHeaders = new LinkedHashMap<>();
+			for (String line : head.substring(head.indexOf("\r\n") + 2).split("\r\n")) {
+				int colon = line.indexOf(':');
+				if (colon > 0) {
+					responseHeaders.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+							line.substring(colon + 1).trim());
+				}
+			}
+			byte[] body = Arrays.copyOfRange(raw, headerEnd + 4, raw.length);
+			if ("chunked".equalsIgnoreCase(responseHeaders.get("transfer-encoding"))) {
+				body = dechunk(body);
+			}
+			return new BinaryResponse(Integer.parseInt(head.substring(9, 12)), responseHeaders, body);
+		}
+	}
+
+	private static byte[] dechunk(byte[] chunked) throws IOException {
+		ByteArrayOutputStream body = new ByteArrayOutputStream();
+		byte[] crlf = "\r\n".getBytes(StandardCharsets.US_ASCII);
+		int position = 0;
+		while (position < chunked.length) {
+			int lineEnd = indexOf(chunked, crlf, position);
+			if (lineEnd < 0) {
+				throw new IOException("Truncated chunked body");
+			}
+			String sizeLine = new String(chunked, position, lineEnd - position, StandardCharsets.US_ASCII);
+			int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);
+			if (size == 0) {
+				return body.toByteArray();
+			}
+			body.write(chunked, lineEnd + 2, size);
+			position = lineEnd + 2 + size + 2;
+		}
+		throw new IOException("Chunked body without its last chunk");
+	}
+
+	private static int indexOf(byte[] bytes, byte[] part, int from) {
+		outer: for (int i = from; i <= bytes.length - part.length; i++) {
+			for (int j = 0; j < part.length; j++) {
+				if (bytes[i + j] != part[j]) {
+					continue outer;
+				}
+			}
+			return i;
+		}
+		return -1;
 	}
 
 	static Response post(int port, String path, String json) throws IOException {
@@ -161,6 +239,21 @@ final class HttpProbe {
 	}
 
 	record Response(int status, String body) {
+	}
+
+	/**
+	 * An answer as bytes, with its headers by lower-case name.
+	 *
+	 * @param status the status code
+	 * @param headers the response headers
+	 * @param body the body, de-chunked
+	 */
+	record BinaryResponse(int status, Map<String, String> headers, byte[] body) {
+
+		String text() {
+			return new String(this.body, StandardCharsets.UTF_8);
+		}
+
 	}
 
 	/**

@@ -15,14 +15,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.forker.it.ForkerProcess.ServerJars;
 import dev.forker.it.apps.extraconnector.ExtraConnectorApplication;
+import dev.forker.it.apps.jettyextraconnector.JettyExtraConnectorApplication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * A separate management port ({@code management.server.port}), the usual setup behind
- * Kubernetes probes, is served by every worker like the server port, on both servers and
+ * Kubernetes probes, is served by every worker like the server port, on every server and
  * in both modes, with {@code management.server.address} and
  * {@code management.server.ssl.*} honoured. A port the workers cannot share fails the
  * start instead of turning into a crash loop.
@@ -33,7 +35,7 @@ class ManagementPortIT {
 
 	@ParameterizedTest(name = "{0} in {1} mode, TLS on the management port: {2}")
 	@CsvSource({ "sample-webmvc, shared, false", "sample-webmvc, reuseport, true", "sample-webflux, shared, true",
-			"sample-webflux, reuseport, false" })
+			"sample-webflux, reuseport, false", "sample-jetty, shared, true", "sample-jetty, reuseport, false" })
 	void everyWorkerServesTheManagementPort(String sample, String mode, boolean tls) throws Exception {
 		int managementPort = FreePorts.find();
 		List<String> arguments = new ArrayList<>(
@@ -72,11 +74,14 @@ class ManagementPortIT {
 		}
 	}
 
-	@Test
-	void additionalConnectorFailsTheStartWithWhatToChange() throws Exception {
+	@ParameterizedTest(name = "{0}")
+	@CsvSource({ "tomcat", "jetty" })
+	void additionalConnectorFailsTheStartWithWhatToChange(String server) throws Exception {
 		int extraPort = FreePorts.find();
-		try (ForkerProcess forker = ForkerProcess.mainClass(ExtraConnectorApplication.class)
-			.name("extra-connector")
+		ForkerProcess.Builder builder = server.equals("jetty")
+				? ForkerProcess.mainClass(JettyExtraConnectorApplication.class, ServerJars.TOMCAT)
+				: ForkerProcess.mainClass(ExtraConnectorApplication.class);
+		try (ForkerProcess forker = builder.name(server + "-extra-connector")
 			.args("--forker.enabled=true", "--forker.workers=2", "--extra.port=" + extraPort)
 			.start()) {
 			assertThat(forker.awaitExit(Duration.ofSeconds(60))).as("exit code" + forker.tail()).isEqualTo(1);
@@ -84,6 +89,9 @@ class ManagementPortIT {
 			assertThat(output).contains("No worker has been ready yet, so the application cannot start",
 					"APPLICATION FAILED TO START", "forker cannot share port " + extraPort,
 					"an additional Tomcat or Jetty connector");
+			if (server.equals("jetty")) {
+				assertThat(output).as("the application runs on Jetty").contains("JettyServletWebServerFactory");
+			}
 			assertThat(output).doesNotContain("Restarting worker");
 			assertThat(forker.livePids(forker.startedPids())).isEmpty();
 			assertThat(FreePorts.isFree(extraPort)).isTrue();

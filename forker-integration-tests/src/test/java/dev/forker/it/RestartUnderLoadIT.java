@@ -13,6 +13,9 @@ import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.forker.it.ForkerProcess.ServerJars;
+import dev.forker.it.apps.reactive.ReactiveApplication;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -37,9 +40,10 @@ class RestartUnderLoadIT {
 
 	@ParameterizedTest(name = "{0} in {1} mode, virtual threads: {2}")
 	@CsvSource({ "sample-webmvc, shared, false", "sample-webmvc, shared, true", "sample-webflux, shared, false",
-			"sample-webmvc, reuseport, false", "sample-webflux, reuseport, false" })
+			"sample-jetty, shared, false", "webflux-on-tomcat, shared, false", "webflux-on-jetty, shared, false",
+			"sample-webmvc, reuseport, false", "sample-webflux, reuseport, false", "sample-jetty, reuseport, false" })
 	void replacingWorkersUnderLoad(String sample, String mode, boolean virtualThreads) throws Exception {
-		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar(sample))
+		try (ForkerProcess forker = launch(sample)
 			.name(sample + "-" + mode + (virtualThreads ? "-virtual" : "") + "-restart-under-load")
 			.args("--forker.workers=2", "--forker.mode=" + mode, "--forker.restart.initial-backoff=100ms",
 					"--spring.threads.virtual.enabled=" + virtualThreads)
@@ -99,12 +103,28 @@ class RestartUnderLoadIT {
 		}
 	}
 
-	private static void awaitRequests(LoadLoop loop, long count) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-		while (loop.succeeded() < count && System.nanoTime() < deadline) {
-			Thread.sleep(10);
+	/**
+	 * Launch a sample's jar, or the reactive test application on Tomcat or Jetty.
+	 */
+	private static ForkerProcess.Builder launch(String application) {
+		ForkerProcess.Builder builder = switch (application) {
+			case "webflux-on-tomcat" ->
+				ForkerProcess.mainClass(ReactiveApplication.class, ServerJars.JETTY, ServerJars.REACTOR_NETTY);
+			case "webflux-on-jetty" ->
+				ForkerProcess.mainClass(ReactiveApplication.class, ServerJars.TOMCAT, ServerJars.REACTOR_NETTY);
+			default -> null;
+		};
+		if (builder == null) {
+			return ForkerProcess.jar(ForkerProcess.sampleJar(application));
 		}
-		assertThat(loop.succeeded()).as("requests served: " + loop).isGreaterThanOrEqualTo(count);
+		return builder.jvmOption("--enable-native-access=ALL-UNNAMED").args("--forker.enabled=true");
+	}
+
+	private static void awaitRequests(LoadLoop loop, long count) {
+		await().atMost(Duration.ofSeconds(60))
+			.pollInterval(Duration.ofMillis(10))
+			.untilAsserted(
+					() -> assertThat(loop.succeeded()).as("requests served: " + loop).isGreaterThanOrEqualTo(count));
 	}
 
 	private static void report(String sample, String mode, boolean virtualThreads, List<String> lines)

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Both web servers (Tomcat, Reactor Netty) in both modes (reuseport, shared), each
+ * Every web server (Tomcat, Jetty, Reactor Netty) in both modes (reuseport, shared), each
  * serving HTTPS: every worker terminates TLS itself. Each combination shares one started
  * master across its tests.
  */
@@ -46,6 +46,24 @@ class ServerModeTlsIT {
 
 		TomcatShared() {
 			super("sample-webmvc", "shared", SelfSignedCertificate.sslBundleArguments());
+		}
+
+	}
+
+	@Nested
+	class JettyReusePort extends Combination {
+
+		JettyReusePort() {
+			super("sample-jetty", "reuseport", SelfSignedCertificate.serverSslArguments());
+		}
+
+	}
+
+	@Nested
+	class JettyShared extends Combination {
+
+		JettyShared() {
+			super("sample-jetty", "shared", SelfSignedCertificate.sslBundleArguments());
 		}
 
 	}
@@ -113,7 +131,9 @@ class ServerModeTlsIT {
 		void distinctWorkersAnswerOverHttpsOnOnePort() throws IOException {
 			Map<Long, WorkerAnswer> answers = this.forker.awaitDistinctWorkers(this.https, 2, Duration.ofSeconds(30));
 			assertThat(answers.values()).extracting(WorkerAnswer::worker).containsExactlyInAnyOrder(1, 2);
-			assertThat(this.forker.output()).contains("(" + this.mode + " mode)").contains("(https)");
+			// Jetty names the protocols of its connector, the others the scheme
+			String startedOverTls = this.sample.equals("sample-jetty") ? "(ssl, http/1.1)" : "(https)";
+			assertThat(this.forker.output()).contains("(" + this.mode + " mode)").contains(startedOverTls);
 			HttpProbe.Response status = HttpProbe.get(this.https, "/actuator/forker");
 			assertThat(status.status()).isEqualTo(200);
 			assertThat(Json.parse(status.body()).at("/master/mode").asString()).isEqualTo(this.mode);

@@ -56,6 +56,8 @@ public class ForkerProperties {
 
 	private final Health health = new Health();
 
+	private final Metrics metrics = new Metrics();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -112,6 +114,10 @@ public class ForkerProperties {
 		return this.health;
 	}
 
+	public Metrics getMetrics() {
+		return this.metrics;
+	}
+
 	/**
 	 * Return the number of workers to start: the configured number or, when none is
 	 * configured, the number of available processors.
@@ -163,6 +169,15 @@ public class ForkerProperties {
 		private boolean autoSize = true;
 
 		private final ClassDataSharing classDataSharing = new ClassDataSharing();
+
+		/**
+		 * Number of workers that start at the same time when forker starts; the next one
+		 * starts as soon as one of them is ready. 0 starts them all at once. Unset, half
+		 * the available processors (at least 1): a JVM uses more than one processor while
+		 * it starts, so fewer at once gets the first worker serving sooner without making
+		 * the last one much later. Restarts and rolling restarts are not affected.
+		 */
+		private @Nullable Integer startConcurrency;
 
 		/**
 		 * Time a worker has to report that it is ready, from its start. A worker that
@@ -219,6 +234,26 @@ public class ForkerProperties {
 
 		public ClassDataSharing getClassDataSharing() {
 			return this.classDataSharing;
+		}
+
+		public @Nullable Integer getStartConcurrency() {
+			return this.startConcurrency;
+		}
+
+		public void setStartConcurrency(@Nullable Integer startConcurrency) {
+			this.startConcurrency = startConcurrency;
+		}
+
+		/**
+		 * Return how many workers start at once when forker starts.
+		 * @return the configured number, half the available processors (at least 1) when
+		 * it is not set, or {@link Integer#MAX_VALUE} when it is 0 (all at once)
+		 */
+		public int determineStartConcurrency() {
+			if (this.startConcurrency == null) {
+				return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+			}
+			return (this.startConcurrency > 0) ? this.startConcurrency : Integer.MAX_VALUE;
 		}
 
 		public Duration getStartupTimeout() {
@@ -389,6 +424,59 @@ public class ForkerProperties {
 
 		public void setMinReadyWorkers(int minReadyWorkers) {
 			this.minReadyWorkers = minReadyWorkers;
+		}
+
+	}
+
+	/**
+	 * Metrics of the workers.
+	 */
+	public static class Metrics {
+
+		/**
+		 * Whether a Prometheus scrape of any worker (/actuator/prometheus) returns the
+		 * series of every ready worker, each with a worker label, instead of those of the
+		 * worker that answers alone.
+		 */
+		private boolean aggregate = true;
+
+		/**
+		 * Time the worker that answers a Prometheus scrape waits for the metrics of the
+		 * other workers. A worker that has not answered by then is left out of that
+		 * scrape and counted by the forker_scrape_workers_missing gauge.
+		 */
+		private Duration scrapeTimeout = Duration.ofSeconds(1);
+
+		/**
+		 * Whether to add a worker tag with the worker id to every meter of every meter
+		 * registry (forker's own meters excepted, they carry the worker they describe),
+		 * so that push registries (OTLP and others) keep the series of each worker apart
+		 * even where the backend ignores the service.instance.id resource attribute.
+		 */
+		private boolean workerTag;
+
+		public boolean isAggregate() {
+			return this.aggregate;
+		}
+
+		public void setAggregate(boolean aggregate) {
+			this.aggregate = aggregate;
+		}
+
+		public Duration getScrapeTimeout() {
+			return this.scrapeTimeout;
+		}
+
+		public void setScrapeTimeout(Duration scrapeTimeout) {
+			this.scrapeTimeout = scrapeTimeout;
+		}
+
+		public boolean isWorkerTag() {
+			return this.workerTag;
+		}
+
+		public void setWorkerTag(boolean workerTag) {
+			this.workerTag = workerTag;
 		}
 
 	}

@@ -4,6 +4,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import jakarta.servlet.Filter;
 import org.apache.coyote.http11.Http11NioProtocol;
+import org.eclipse.jetty.server.ServerConnector;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -16,6 +17,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jetty.JettyWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.context.annotation.Bean;
@@ -32,6 +34,8 @@ import dev.forker.boot.grpc.GrpcHealthOnShutdown;
 import dev.forker.boot.grpc.GrpcPortCheck;
 import dev.forker.boot.grpc.GrpcServerAddress;
 import dev.forker.boot.grpc.ShadedNettyGrpcServerBuilderCustomizer;
+import dev.forker.boot.jetty.ForkerJettyWebServerFactoryCustomizer;
+import dev.forker.boot.jetty.JettyConnectionDrain;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
 import dev.forker.boot.netty.NettyConnectionDrain;
 import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
@@ -114,6 +118,26 @@ public final class ForkerAutoConfiguration {
 		@ConditionalOnMissingBean
 		ForkerTomcatWebServerFactoryCustomizer forkerTomcatWebServerFactoryCustomizer(ForkerProperties properties) {
 			return new ForkerTomcatWebServerFactoryCustomizer(properties.getWorker().getDrainTimeout());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ JettyWebServerFactory.class, ServerConnector.class })
+	@ConditionalOnBean(WorkerAgent.class)
+	static class JettyWorkerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		JettyConnectionDrain forkerJettyConnectionDrain(ForkerProperties properties) {
+			return new JettyConnectionDrain(properties.getWorker().getDrainTimeout());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		ForkerJettyWebServerFactoryCustomizer forkerJettyWebServerFactoryCustomizer(WorkerAgent workerAgent,
+				JettyConnectionDrain forkerJettyConnectionDrain) {
+			return new ForkerJettyWebServerFactoryCustomizer(workerAgent.getEnvironment(), forkerJettyConnectionDrain);
 		}
 
 	}

@@ -10,6 +10,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -395,9 +396,19 @@ public final class ControlServer implements Closeable {
 	}
 
 	/**
-	 * Delete the control directory, once nothing else lives in it.
+	 * Delete the control directory, with the metrics sockets that workers which were
+	 * killed left in it, once nothing else lives in it.
 	 */
 	public void deleteDirectory() {
+		try (DirectoryStream<Path> sockets = Files.newDirectoryStream(this.directory,
+				WorkerEnvironment.METRICS_SOCKET_PREFIX + "*" + WorkerEnvironment.METRICS_SOCKET_SUFFIX)) {
+			for (Path socket : sockets) {
+				Files.deleteIfExists(socket);
+			}
+		}
+		catch (IOException ex) {
+			logger.debug("Could not delete the metrics sockets in " + this.directory, ex);
+		}
 		try {
 			Files.deleteIfExists(this.directory);
 		}

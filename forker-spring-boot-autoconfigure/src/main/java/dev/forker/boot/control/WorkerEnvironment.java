@@ -74,6 +74,16 @@ public record WorkerEnvironment(int workerId, long masterPid, Path controlSocket
 	public static final Set<String> VARIABLES = Set.of(WORKER_ID, MASTER_PID, CONTROL_SOCKET, CONTROL_TOKEN,
 			SOCKET_MODE, PORTS, HEARTBEAT_INTERVAL, LOG_SOCKET);
 
+	/**
+	 * Start of the file name of a worker's metrics socket.
+	 */
+	public static final String METRICS_SOCKET_PREFIX = "metrics-";
+
+	/**
+	 * End of the file name of a worker's metrics socket.
+	 */
+	public static final String METRICS_SOCKET_SUFFIX = ".sock";
+
 	private static final Object NONE = new Object();
 
 	private static volatile @Nullable Object current;
@@ -167,6 +177,29 @@ public record WorkerEnvironment(int workerId, long masterPid, Path controlSocket
 	 */
 	public @Nullable ServedPort port(int port) {
 		return this.ports.stream().filter((served) -> served.port() == port).findFirst().orElse(null);
+	}
+
+	/**
+	 * Return the Unix domain socket on which a worker process of this master serves its
+	 * own metrics to its siblings.
+	 * @param pid the pid of the worker process
+	 * @return the socket path, in the master's private control directory
+	 */
+	public Path metricsSocket(long pid) {
+		return metricsSocket(this.controlSocket, pid);
+	}
+
+	/**
+	 * Return the Unix domain socket on which a worker process serves its own metrics to
+	 * its siblings: a file in the master's private control directory (mode {@code 0700}),
+	 * named by the worker's pid.
+	 * @param controlSocket the master's control socket
+	 * @param pid the pid of the worker process
+	 * @return the socket path
+	 */
+	public static Path metricsSocket(Path controlSocket, long pid) {
+		Path directory = controlSocket.toAbsolutePath().getParent();
+		return directory.resolve(METRICS_SOCKET_PREFIX + pid + METRICS_SOCKET_SUFFIX);
 	}
 
 	/**

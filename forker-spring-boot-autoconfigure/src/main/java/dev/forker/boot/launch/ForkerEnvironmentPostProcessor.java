@@ -21,7 +21,12 @@ import dev.forker.boot.control.WorkerEnvironment;
  * <li>in a worker, the ports are the ones the master resolved (a configured {@code 0}
  * becomes the port the master bound for everyone);</li>
  * <li>workers other than worker 1 skip the banner unless {@code spring.main.banner-mode}
- * is set.</li>
+ * is set;</li>
+ * <li>each worker has an OpenTelemetry {@code service.instance.id} resource attribute of
+ * its own, {@code <host>:<master pid>:<worker id>}, so that the backends of push
+ * registries (OTLP) and of traces keep the workers apart, unless the application sets one
+ * ({@code management.opentelemetry.resource-attributes.service.instance.id} or
+ * {@code OTEL_RESOURCE_ATTRIBUTES}).</li>
  * </ul>
  *
  * @since 0.1.0
@@ -32,6 +37,19 @@ public class ForkerEnvironmentPostProcessor implements EnvironmentPostProcessor,
 	 * Name of the property source this post-processor adds.
 	 */
 	public static final String PROPERTY_SOURCE_NAME = "forker";
+
+	/**
+	 * Name of the property source of lowest precedence this post-processor adds in a
+	 * worker, with defaults the application may override.
+	 */
+	public static final String DEFAULTS_PROPERTY_SOURCE_NAME = "forkerDefaults";
+
+	private static final String SERVICE_INSTANCE_ID = "service.instance.id";
+
+	private static final String SERVICE_INSTANCE_ID_PROPERTY = "management.opentelemetry.resource-attributes."
+			+ SERVICE_INSTANCE_ID;
+
+	private static final String OTEL_RESOURCE_ATTRIBUTES = "OTEL_RESOURCE_ATTRIBUTES";
 
 	private static final String LEVEL_PATTERN = "logging.pattern.level";
 
@@ -74,6 +92,41 @@ public class ForkerEnvironmentPostProcessor implements EnvironmentPostProcessor,
 			}
 		}
 		environment.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE_NAME, properties));
+		if (worker != null) {
+			addDefaults(environment, worker);
+		}
+	}
+
+	/**
+	 * Add the defaults of a worker, below every other property source, so that the
+	 * application's own values win.
+	 * @param environment the worker's environment
+	 * @param worker the worker
+	 */
+	static void addDefaults(ConfigurableEnvironment environment, WorkerEnvironment worker) {
+		if (!instanceIdFromEnvironmentVariable(environment)) {
+			environment.getPropertySources()
+				.addLast(new MapPropertySource(DEFAULTS_PROPERTY_SOURCE_NAME,
+						Map.of(SERVICE_INSTANCE_ID_PROPERTY, ServiceInstanceId.of(worker))));
+		}
+	}
+
+	/**
+	 * Return whether {@code OTEL_RESOURCE_ATTRIBUTES} sets {@code service.instance.id},
+	 * which Spring Boot would let a property override.
+	 */
+	private static boolean instanceIdFromEnvironmentVariable(ConfigurableEnvironment environment) {
+		String attributes = environment.getProperty(OTEL_RESOURCE_ATTRIBUTES);
+		if (attributes == null) {
+			return false;
+		}
+		for (String attribute : attributes.split(",")) {
+			int equals = attribute.indexOf('=');
+			if (equals > 0 && attribute.substring(0, equals).trim().equals(SERVICE_INSTANCE_ID)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 }

@@ -47,6 +47,12 @@ final class ForkerPropertiesValidator {
 							+ format(worker.getHeartbeatInterval().multipliedBy(2))
 							+ ", or lower forker.worker.heartbeat-interval.");
 		}
+		Integer startConcurrency = worker.getStartConcurrency();
+		if (startConcurrency != null && startConcurrency < 0) {
+			throw new InvalidForkerPropertyException("forker.worker.start-concurrency", startConcurrency,
+					"it must not be negative",
+					"Set forker.worker.start-concurrency to 0 (all workers start at once) or more.");
+		}
 		requireNotNegative("forker.worker.max-requests", worker.getMaxRequests());
 		requireNotNegative("forker.worker.max-requests-jitter", worker.getMaxRequestsJitter());
 		int minReady = properties.getHealth().getMinReadyWorkers();
@@ -55,6 +61,7 @@ final class ForkerPropertiesValidator {
 					"it must be between 0 and the number of workers (" + properties.determineWorkers() + ")",
 					"Set forker.health.min-ready-workers to at most forker.workers, or remove it to use 1.");
 		}
+		requirePositive("forker.metrics.scrape-timeout", properties.getMetrics().getScrapeTimeout());
 		ForkerProperties.Restart restart = properties.getRestart();
 		requirePositive("forker.restart.initial-backoff", restart.getInitialBackoff());
 		requirePositive("forker.restart.max-backoff", restart.getMaxBackoff());

@@ -2,6 +2,7 @@ package dev.forker.boot.launch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -172,6 +173,7 @@ final class SpawnedWorkers implements WorkerProcesses {
 			PosixProcesses.Exit exit = this.posix.reap(pid);
 			if (exit != null) {
 				if (worker) {
+					deleteMetricsSocket(pid);
 					exits.add(new Exit(exit.pid(), exit.status()));
 				}
 				else {
@@ -181,6 +183,20 @@ final class SpawnedWorkers implements WorkerProcesses {
 			this.reaped.release();
 		}
 		return exits;
+	}
+
+	/**
+	 * Delete the metrics socket that a worker killed before it could close it left
+	 * behind: one unlink in the master's private directory.
+	 */
+	private void deleteMetricsSocket(long pid) {
+		Path socket = WorkerEnvironment.metricsSocket(this.controlSocket, pid);
+		try {
+			Files.deleteIfExists(socket);
+		}
+		catch (IOException ex) {
+			logger.debug("Could not delete " + socket, ex);
+		}
 	}
 
 	private void awaitExits(Runnable onExit) {

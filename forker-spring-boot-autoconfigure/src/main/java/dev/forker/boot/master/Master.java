@@ -230,10 +230,35 @@ public final class Master implements ControlServer.Handler {
 		this.targetWorkers = workers;
 		logger.info("forker master (pid " + this.masterPid + ") starting " + workers + " workers on port " + this.port
 				+ otherPorts() + " (" + mode() + " mode)");
-		for (int id = 1; id <= workers && !this.stopping; id++) {
-			if (start(this.table.addSlot(id), false) == null) {
-				this.exitCode = 1;
-				beginStop("worker " + id + " could not be started");
+		for (int id = 1; id <= workers; id++) {
+			this.table.addSlot(id).waitingToStart(true);
+		}
+		startWaiting();
+	}
+
+	/**
+	 * Start the workers of the first start that wait for their turn: at most
+	 * {@code forker.worker.start-concurrency} start at once, the next as soon as one is
+	 * ready.
+	 */
+	private void startWaiting() {
+		int limit = this.properties.getWorker().determineStartConcurrency();
+		int starting = (int) this.table.processes()
+			.stream()
+			.filter((process) -> process.state() == WorkerState.STARTING)
+			.count();
+		for (WorkerSlot slot : this.table.slots()) {
+			if (this.stopping || starting >= limit) {
+				return;
+			}
+			if (slot.waitingToStart()) {
+				slot.waitingToStart(false);
+				if (start(slot, false) == null) {
+					this.exitCode = 1;
+					beginStop("worker " + slot.id() + " could not be started");
+					return;
+				}
+				starting++;
 			}
 		}
 	}
@@ -640,6 +665,7 @@ public final class Master implements ControlServer.Handler {
 			this.rollingRestart.finishStep(slot.id());
 		}
 		broadcastSummary();
+		startWaiting();
 		if (!this.everReady && this.table.readyCount() >= this.table.slotCount()) {
 			this.everReady = true;
 			logger.info("All " + this.table.slotCount() + " workers are ready on port " + this.port + ", "

@@ -28,12 +28,26 @@ final class WorkerSlot {
 
 	private @Nullable ExitStatus lastExit;
 
+	private boolean waitingToStart;
+
 	WorkerSlot(int id) {
 		this.id = id;
 	}
 
 	int id() {
 		return this.id;
+	}
+
+	/**
+	 * Return whether this slot's first worker waits for its turn to start.
+	 * @return whether it waits
+	 */
+	boolean waitingToStart() {
+		return this.waitingToStart;
+	}
+
+	void waitingToStart(boolean waitingToStart) {
+		this.waitingToStart = waitingToStart;
 	}
 
 	@Nullable WorkerProcess current() {

@@ -119,16 +119,27 @@ public final class WorkerAgent implements Closeable {
 		SocketChannel channel;
 		try {
 			channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot open a socket to forker master (pid " + environment.masterPid()
+					+ ") at " + environment.controlSocket(), ex);
+		}
+		WorkerAgent agent = new WorkerAgent(environment, channel, masterGone);
+		// Everything slow (the agent, the codec's first use) comes before the connection:
+		// the master closes connections that do not introduce themselves in time, and a
+		// worker starting on a busy machine must not be taken for one
+		byte[] hello = agent.codec.encode(
+				new ControlMessage.Hello(environment.workerId(), ProcessHandle.current().pid(), environment.token()));
+		try {
 			channel.connect(UnixDomainSocketAddress.of(environment.controlSocket()));
 		}
 		catch (IOException ex) {
+			agent.scheduler.shutdown();
 			masterGone.accept(environment);
 			throw new IllegalStateException("Cannot reach forker master (pid " + environment.masterPid() + ") at "
 					+ environment.controlSocket(), ex);
 		}
-		WorkerAgent agent = new WorkerAgent(environment, channel, masterGone);
-		agent
-			.send(new ControlMessage.Hello(environment.workerId(), ProcessHandle.current().pid(), environment.token()));
+		agent.write(hello, "hello");
 		Thread reader = new Thread(agent::readUntilClosed, "forker-master-link");
 		reader.setDaemon(true);
 		reader.start();
@@ -253,7 +264,11 @@ public final class WorkerAgent implements Closeable {
 	}
 
 	void send(ControlMessage message) {
-		ByteBuffer bytes = ByteBuffer.wrap(this.codec.encode(message));
+		write(this.codec.encode(message), message);
+	}
+
+	private void write(byte[] encoded, Object message) {
+		ByteBuffer bytes = ByteBuffer.wrap(encoded);
 		synchronized (this.writeLock) {
 			try {
 				while (bytes.hasRemaining()) {

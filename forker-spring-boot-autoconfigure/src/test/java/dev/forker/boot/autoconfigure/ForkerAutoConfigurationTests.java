@@ -6,10 +6,14 @@ import java.time.Duration;
 import java.util.List;
 
 import org.apache.coyote.http11.Http11NioProtocol;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jetty.JettyWebServerFactory;
+import org.springframework.boot.jetty.reactive.JettyReactiveWebServerFactory;
+import org.springframework.boot.jetty.servlet.JettyServletWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -21,6 +25,8 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.forker.boot.ForkerMode;
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.jetty.ForkerJettyWebServerFactoryCustomizer;
+import dev.forker.boot.jetty.JettyConnectionDrain;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
 import dev.forker.boot.netty.NettyConnectionDrain;
 import dev.forker.boot.tomcat.ForkerHttp11NioProtocol;
@@ -114,6 +120,46 @@ class ForkerAutoConfigurationTests {
 				.run((context) -> assertThat(context).getBean(ForkerTomcatWebServerFactoryCustomizer.class)
 					.isSameAs(context.getBean("customForkerCustomizer")));
 		}
+	}
+
+	@Test
+	void makesJettyServeThroughForkersConnectorsInAWorker() throws Exception {
+		try (SocketChannel channel = SocketChannel.open()) {
+			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			this.contextRunner.withPropertyValues("forker.enabled=true")
+				.withBean(WorkerAgent.class, () -> agent)
+				.run((context) -> {
+					assertThat(context).hasSingleBean(ForkerJettyWebServerFactoryCustomizer.class);
+					JettyConnectionDrain drain = context.getBean(JettyConnectionDrain.class);
+					for (JettyWebServerFactory factory : List.of(new JettyServletWebServerFactory(18080),
+							new JettyReactiveWebServerFactory(18080))) {
+						context.getBean(ForkerJettyWebServerFactoryCustomizer.class).customize(factory);
+						assertThat(factory.getServerCustomizers()).hasSize(2).contains(drain);
+					}
+					assertThat(drain.getPhase()).isGreaterThan(WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE);
+				});
+		}
+	}
+
+	@Test
+	void backsOffFromJettyWithoutJetty() throws Exception {
+		try (SocketChannel channel = SocketChannel.open()) {
+			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			this.contextRunner.withPropertyValues("forker.enabled=true")
+				.withBean(WorkerAgent.class, () -> agent)
+				.withClassLoader(new FilteredClassLoader(ServerConnector.class))
+				.run((context) -> {
+					assertThat(context).doesNotHaveBean(ForkerJettyWebServerFactoryCustomizer.class);
+					assertThat(context).doesNotHaveBean(JettyConnectionDrain.class);
+					assertThat(context).hasSingleBean(ForkerTomcatWebServerFactoryCustomizer.class);
+				});
+		}
+	}
+
+	@Test
+	void doesNotCustomizeJettyOutsideAWorker() {
+		this.contextRunner.withPropertyValues("forker.enabled=true")
+			.run((context) -> assertThat(context).doesNotHaveBean(ForkerJettyWebServerFactoryCustomizer.class));
 	}
 
 	@Test

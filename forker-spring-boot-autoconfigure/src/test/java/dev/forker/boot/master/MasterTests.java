@@ -54,6 +54,7 @@ class MasterTests {
 	@BeforeEach
 	void configure() {
 		this.properties.setWorkers(2);
+		this.properties.getWorker().setStartConcurrency(0);
 		this.properties.getRestart().setInitialBackoff(Duration.ofSeconds(1));
 		this.properties.getRestart().setMaxBackoff(Duration.ofSeconds(8));
 		this.properties.getRestart().setMaxRestarts(5);
@@ -70,6 +71,44 @@ class MasterTests {
 		assertThat(this.processes.started().get(0).token()).hasSize(32)
 			.isNotEqualTo(this.processes.started().get(1).token());
 		assertThat(this.master.status().master().configuredWorkers()).isEqualTo(2);
+	}
+
+	@Test
+	void startConcurrencyStartsTheNextWorkerOnceOneIsReady(CapturedOutput output) {
+		this.properties.setWorkers(3);
+		this.properties.getWorker().setStartConcurrency(1);
+		start();
+		assertThat(this.processes.started()).extracting(FakeWorkerProcesses.Started::workerId).containsExactly(1);
+		assertThat(this.master.status().workers()).hasSize(1);
+		ready(pidOf(1));
+		assertThat(this.processes.started()).extracting(FakeWorkerProcesses.Started::workerId).containsExactly(1, 2);
+		assertThat(output).doesNotContain("All 3 workers are ready");
+		ready(pidOf(2));
+		ready(pidOf(3));
+		assertThat(this.processes.started()).extracting(FakeWorkerProcesses.Started::workerId).containsExactly(1, 2, 3);
+		assertThat(output).contains("All 3 workers are ready");
+	}
+
+	@Test
+	void startConcurrencyDefaultsToHalfTheProcessors() {
+		ForkerProperties.Worker worker = new ForkerProperties().getWorker();
+		assertThat(worker.determineStartConcurrency())
+			.isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+		worker.setStartConcurrency(0);
+		assertThat(worker.determineStartConcurrency()).isEqualTo(Integer.MAX_VALUE);
+		worker.setStartConcurrency(3);
+		assertThat(worker.determineStartConcurrency()).isEqualTo(3);
+	}
+
+	@Test
+	void stopBeforeEveryWorkerStartedLeavesTheOthersUnstarted() {
+		this.properties.getWorker().setStartConcurrency(1);
+		start();
+		long pid = pidOf(1);
+		this.master.onStopSignal("TERM");
+		exit(pid, STOPPED);
+		assertThat(this.processes.started()).hasSize(1);
+		assertThat(this.master.isFinished()).isTrue();
 	}
 
 	@Test

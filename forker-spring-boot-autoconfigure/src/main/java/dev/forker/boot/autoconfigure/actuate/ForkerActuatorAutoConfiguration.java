@@ -11,7 +11,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
-import org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.registry.HealthContributorRegistry;
@@ -24,18 +23,22 @@ import dev.forker.boot.actuate.ForkerEndpoint;
 import dev.forker.boot.actuate.ForkerHealthIndicator;
 import dev.forker.boot.actuate.ForkerMetrics;
 import dev.forker.boot.actuate.HealthEndpointWorkerHealthCheck;
+import dev.forker.boot.actuate.WorkerTagMeterFilter;
 import dev.forker.boot.autoconfigure.ForkerAutoConfiguration;
 import dev.forker.boot.worker.WorkerAgent;
 import dev.forker.boot.worker.WorkerHealthCheck;
 
 /**
  * Auto-configuration of forker's Actuator support in a worker: the {@code forker}
- * endpoint, the {@code forker} health component, Micrometer meters, and a worker health
- * check based on the health endpoint for the heartbeats.
+ * endpoint, the {@code forker} health component, Micrometer meters (and, with
+ * {@code forker.metrics.worker-tag=true}, a {@code worker} tag on every meter), and a
+ * worker health check based on the health endpoint for the heartbeats.
  *
  * @since 0.1.0
  */
-@AutoConfiguration(after = { ForkerAutoConfiguration.class, HealthEndpointAutoConfiguration.class })
+// By name: applications without Actuator do not have the class
+@AutoConfiguration(after = ForkerAutoConfiguration.class,
+		afterName = "org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration")
 @ConditionalOnBooleanProperty("forker.enabled")
 @ConditionalOnBean(WorkerAgent.class)
 public final class ForkerActuatorAutoConfiguration {
@@ -92,6 +95,18 @@ public final class ForkerActuatorAutoConfiguration {
 		@ConditionalOnMissingBean
 		ForkerMetrics forkerMetrics(WorkerAgent workerAgent) {
 			return new ForkerMetrics(workerAgent);
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnBooleanProperty("forker.metrics.worker-tag")
+		static class WorkerTagConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			WorkerTagMeterFilter forkerWorkerTagMeterFilter(WorkerAgent workerAgent) {
+				return new WorkerTagMeterFilter(workerAgent.getEnvironment().workerId());
+			}
+
 		}
 
 	}

@@ -1,6 +1,7 @@
 package dev.forker.boot.autoconfigure.actuate;
 
 import org.apache.coyote.http11.Http11NioProtocol;
+import org.eclipse.jetty.server.ServerConnector;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -10,6 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.jetty.JettyWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.context.annotation.Bean;
@@ -17,6 +19,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.jetty.ForkerJettyWebServerFactoryCustomizer;
+import dev.forker.boot.jetty.JettyConnectionDrain;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
 import dev.forker.boot.netty.NettyConnectionDrain;
 import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
@@ -46,6 +50,24 @@ public final class ForkerManagementChildContextConfiguration {
 		ForkerTomcatWebServerFactoryCustomizer forkerManagementTomcatWebServerFactoryCustomizer(
 				ForkerProperties properties) {
 			return new ForkerTomcatWebServerFactoryCustomizer(properties.getWorker().getDrainTimeout());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ JettyWebServerFactory.class, ServerConnector.class })
+	static class JettyManagementConfiguration {
+
+		@Bean
+		JettyConnectionDrain forkerManagementJettyConnectionDrain(ForkerProperties properties) {
+			return new JettyConnectionDrain(properties.getWorker().getDrainTimeout());
+		}
+
+		@Bean
+		ForkerJettyWebServerFactoryCustomizer forkerManagementJettyWebServerFactoryCustomizer(WorkerAgent workerAgent,
+				JettyConnectionDrain forkerManagementJettyConnectionDrain) {
+			return new ForkerJettyWebServerFactoryCustomizer(workerAgent.getEnvironment(),
+					forkerManagementJettyConnectionDrain);
 		}
 
 	}

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -66,6 +67,17 @@ class ForkerActuatorAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("forker.enabled=true", "management.health.forker.enabled=false")
 			.withBean(WorkerAgent.class, () -> this.agent)
 			.run((context) -> assertThat(context).doesNotHaveBean(ForkerHealthIndicator.class));
+	}
+
+	@Test
+	void ordersAfterActuatorByNameSoThatApplicationsWithoutActuatorReadItsAnnotation() {
+		// A class reference to an absent class makes Spring log "Failed to introspect
+		// meta-annotation @AutoConfiguration" at WARN in every worker without Actuator
+		AutoConfiguration annotation = ForkerActuatorAutoConfiguration.class.getAnnotation(AutoConfiguration.class);
+		assertThat(annotation.after()).allSatisfy((type) -> assertThat(type.getName()).startsWith("dev.forker."));
+		assertThat(annotation.before()).allSatisfy((type) -> assertThat(type.getName()).startsWith("dev.forker."));
+		assertThat(annotation.afterName())
+			.contains("org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration");
 	}
 
 	@Test
