@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -254,6 +255,35 @@ final class ForkerProcess implements AutoCloseable {
 		Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
 		assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
 		assertThat(kill.exitValue()).as("kill -" + signal + " " + pid).isZero();
+	}
+
+	/**
+	 * Stop a process with {@code SIGSTOP} and wait until every one of its threads has
+	 * stopped: {@code kill} returns once the signal is queued, and until then the process
+	 * may still accept a connection that it will then hold without answering.
+	 * @param pid the process to stop
+	 */
+	static void stop(long pid) throws IOException, InterruptedException {
+		signal(pid, "STOP");
+		Path tasks = Path.of("/proc", Long.toString(pid), "task");
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> {
+			try (Stream<Path> threads = Files.list(tasks)) {
+				return threads.allMatch(ForkerProcess::isStopped);
+			}
+		});
+	}
+
+	private static boolean isStopped(Path task) {
+		try {
+			String stat = Files.readString(task.resolve("stat"));
+			// The state follows the command name, which is in parentheses
+			char state = stat.charAt(stat.lastIndexOf(')') + 2);
+			return state == 'T' || state == 't';
+		}
+		catch (IOException ex) {
+			// A thread that ended meanwhile
+			return true;
+		}
 	}
 
 	@Override

@@ -50,10 +50,17 @@ class MetricsAggregationIT {
 			arguments.add("--management.server.address=127.0.0.1");
 			arguments.add("--management.info.process.enabled=true");
 		}
-		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar("sample-webmvc"))
+		ForkerProcess.Builder launch = ForkerProcess.jar(ForkerProcess.sampleJar("sample-webmvc"))
 			.name("metrics-" + port + "-port")
-			.args(arguments.toArray(String[]::new))
-			.start()) {
+			.args(arguments.toArray(String[]::new));
+		if (Runtime.version().feature() >= 24) {
+			// The protobuf format comes from prometheus-metrics' shaded protobuf, which
+			// calls sun.misc.Unsafe: Java 24 and later warn about it on stderr (JEP 498),
+			// with or without forker. Applications allow it as this one does, and the
+			// option given to the master reaches every worker.
+			launch.jvmOption("--sun-misc-unsafe-memory-access=allow");
+		}
+		try (ForkerProcess forker = launch.start()) {
 			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(90));
 			HttpProbe.Target scrapes = HttpProbe.Target.http(management ? managementPort : forker.port());
 			Map<String, Integer> served = sendRequests(forker, REQUESTS);
@@ -113,7 +120,7 @@ class MetricsAggregationIT {
 			await().atMost(Duration.ofSeconds(30))
 				.pollInterval(Duration.ofMillis(200))
 				.untilAsserted(() -> assertThat(workerRequests(scrape(target, null))).isEqualTo(served));
-			ForkerProcess.signal(stoppedPid, "STOP");
+			ForkerProcess.stop(stoppedPid);
 			try {
 				for (int scrape = 0; scrape < 3; scrape++) {
 					long start = System.nanoTime();

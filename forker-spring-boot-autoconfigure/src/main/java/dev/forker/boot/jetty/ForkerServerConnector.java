@@ -3,11 +3,13 @@ package dev.forker.boot.jetty;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -44,7 +46,10 @@ import dev.forker.boot.worker.WorkerListeners;
  * connector is shut down, Jetty closes every HTTP/1.1 connection whose response
  * completes, even one whose response was already sent as persistent, and a client then
  * loses the request it sends next on it. A draining connector instead stops accepting and
- * answers the next request on every connection with {@code Connection: close}.
+ * answers the next request on every connection with {@code Connection: close}. It stops
+ * its acceptors by closing its own channel rather than by interrupting them: an interrupt
+ * that meets an {@code accept()} as it returns a connection makes the JDK throw and drop
+ * that connection, which the client sees reset once the worker exits.
  *
  * @since 0.1.0
  */
@@ -59,6 +64,8 @@ public class ForkerServerConnector extends ServerConnector {
 	private volatile @Nullable CompletableFuture<Void> drained;
 
 	private volatile long drainIdleTimeout;
+
+	private final AtomicInteger acceptedNotOpened = new AtomicInteger();
 
 	/**
 	 * Create a new instance.
@@ -141,12 +148,40 @@ public class ForkerServerConnector extends ServerConnector {
 		drained = new CompletableFuture<>();
 		this.drainIdleTimeout = idleTimeout.toMillis();
 		this.drained = drained;
-		interruptAcceptors();
+		stopAccepting();
 		for (EndPoint endPoint : getConnectedEndPoints()) {
 			endPoint.setIdleTimeout(this.drainIdleTimeout);
 		}
 		completeDrainWhenClosed();
 		return drained;
+	}
+
+	/**
+	 * Stop the acceptors without interrupting them: once the connector no longer accepts,
+	 * an acceptor that returns from {@code accept()} with a connection hands it over and
+	 * then waits, and closing this worker's channel ends an {@code accept()} that is
+	 * still blocked. In shared mode the master and the other workers keep the socket
+	 * listening.
+	 */
+	private void stopAccepting() {
+		setAccepting(false);
+		if (getTransport() instanceof ServerSocketChannel channel) {
+			try {
+				channel.close();
+			}
+			catch (IOException ex) {
+				logger.debug("Failed to close the accept channel of " + this, ex);
+			}
+		}
+	}
+
+	/**
+	 * Count a connection that an acceptor took: the selector opens its end point later.
+	 */
+	@Override
+	protected void configure(Socket socket) {
+		super.configure(socket);
+		this.acceptedNotOpened.incrementAndGet();
 	}
 
 	/**
@@ -161,6 +196,7 @@ public class ForkerServerConnector extends ServerConnector {
 	@Override
 	protected void onEndPointOpened(EndPoint endPoint) {
 		super.onEndPointOpened(endPoint);
+		this.acceptedNotOpened.updateAndGet((count) -> Math.max(0, count - 1));
 		if (isDraining()) {
 			// Accepted just as the drain began
 			endPoint.setIdleTimeout(this.drainIdleTimeout);
@@ -175,7 +211,8 @@ public class ForkerServerConnector extends ServerConnector {
 
 	private void completeDrainWhenClosed() {
 		CompletableFuture<Void> drained = this.drained;
-		if (drained != null && getConnectedEndPoints().isEmpty()) {
+		// A connection accepted as the drain began may not have its end point yet
+		if (drained != null && this.acceptedNotOpened.get() == 0 && getConnectedEndPoints().isEmpty()) {
 			drained.complete(null);
 		}
 	}

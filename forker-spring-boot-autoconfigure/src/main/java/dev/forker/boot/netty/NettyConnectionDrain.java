@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpResponse;
@@ -28,6 +29,11 @@ import org.springframework.context.SmartLifecycle;
  * Reactor Netty close the connection after that response), and waits until every
  * connection is closed or the drain timeout has passed. Only then does Spring Boot's
  * graceful shutdown run.
+ * <p>
+ * Each connection is counted from the moment its server channel accepts it, not from its
+ * initialization, which happens later on another event loop: a connection accepted just
+ * as the drain begins is therefore drained like the others instead of being closed under
+ * its first request.
  *
  * @since 0.1.0
  */
@@ -37,6 +43,8 @@ public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecyc
 
 	private static final String HANDLER_NAME = "forker.connectionDrain";
 
+	private static final String ACCEPT_HANDLER_NAME = "forker.acceptedConnections";
+
 	private static final long POLL_MILLIS = 5;
 
 	private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
@@ -44,6 +52,8 @@ public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecyc
 	private final Set<Channel> servers = ConcurrentHashMap.newKeySet();
 
 	private final ChannelHandler closeWhenDraining = new CloseWhenDraining();
+
+	private final ChannelHandler trackAccepted = new TrackAccepted();
 
 	private final Duration timeout;
 
@@ -72,10 +82,21 @@ public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecyc
 	@Override
 	public HttpServer apply(HttpServer server) {
 		return server.doOnChannelInit((observer, channel, remoteAddress) -> {
-			this.connections.add(channel);
-			channel.closeFuture().addListener((future) -> this.connections.remove(channel));
+			track(channel);
 			channel.pipeline().addLast(HANDLER_NAME, this.closeWhenDraining);
-		}).doOnBound((disposableServer) -> this.servers.add(disposableServer.channel()));
+		}).doOnBound((disposableServer) -> {
+			Channel serverChannel = disposableServer.channel();
+			if (serverChannel.pipeline().get(ACCEPT_HANDLER_NAME) == null) {
+				serverChannel.pipeline().addFirst(ACCEPT_HANDLER_NAME, this.trackAccepted);
+			}
+			this.servers.add(serverChannel);
+		});
+	}
+
+	private void track(Channel connection) {
+		if (this.connections.add(connection)) {
+			connection.closeFuture().addListener((future) -> this.connections.remove(connection));
+		}
 	}
 
 	@Override
@@ -114,8 +135,16 @@ public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecyc
 		this.draining = true;
 		for (Channel server : this.servers) {
 			// Stops accepting: connections waiting in a shared queue go to the other
-			// workers
-			server.config().setAutoRead(false);
+			// workers. On the server's event loop, so that no accept is under way once it
+			// returns and every connection accepted so far is tracked.
+			if (server.isRegistered()) {
+				server.eventLoop()
+					.submit(() -> server.config().setAutoRead(false))
+					.awaitUninterruptibly(this.timeout.toMillis());
+			}
+			else {
+				server.config().setAutoRead(false);
+			}
 		}
 		long deadline = System.nanoTime() + this.timeout.toNanos();
 		while (!this.connections.isEmpty() && System.nanoTime() - deadline < 0) {
@@ -150,6 +179,22 @@ public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecyc
 
 	int openConnections() {
 		return this.connections.size();
+	}
+
+	/**
+	 * Tracks every connection its server channel accepts, at the accept.
+	 */
+	@ChannelHandler.Sharable
+	private final class TrackAccepted extends ChannelInboundHandlerAdapter {
+
+		@Override
+		public void channelRead(ChannelHandlerContext context, Object message) throws Exception {
+			if (message instanceof Channel connection) {
+				track(connection);
+			}
+			super.channelRead(context, message);
+		}
+
 	}
 
 	/**

@@ -94,6 +94,9 @@ class JettyConnectionDrainTests {
 			drained.get(5, TimeUnit.SECONDS);
 			assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
 			assertThat(drain.isRunning()).isFalse();
+			assertThat(((ServerSocketChannel) this.connector.getTransport()).isOpen())
+				.as("the worker's own channel, closed to end its blocked accept")
+				.isFalse();
 			this.master.configureBlocking(false);
 			try (SocketChannel accepted = this.master.accept()) {
 				assertThat(accepted).as("the connection made during the drain waits for another worker").isNotNull();
