@@ -33,9 +33,9 @@ import static org.awaitility.Awaitility.await;
  * the connections waiting in the stopping worker's own accept queue, and the loss is
  * reported, not asserted. No process may log an error in any mode.
  * <p>
- * Reuseport mode runs on Tomcat only unless {@code -Dforker.it.restart-matrix=full}
- * (CI's second pass, on Java 25, runs it on every server): its loss is not asserted, and
- * each configuration costs about 45 seconds.
+ * Reuseport mode runs on Tomcat only unless {@code -Dforker.it.restart-matrix=full} (CI's
+ * second pass, on Java 25, runs it on every server): its loss is not asserted, and each
+ * configuration costs about 45 seconds.
  */
 class RestartUnderLoadIT {
 
