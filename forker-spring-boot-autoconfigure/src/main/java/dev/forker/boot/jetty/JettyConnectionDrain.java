@@ -16,8 +16,8 @@ import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 
 import org.springframework.boot.jetty.JettyServerCustomizer;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.SmartLifecycle;
+
+import dev.forker.boot.worker.ConnectionDrain;
 
 /**
  * Drains a worker's Jetty connectors before Spring Boot's graceful shutdown. Spring
@@ -34,32 +34,18 @@ import org.springframework.context.SmartLifecycle;
  *
  * @since 0.1.0
  */
-public class JettyConnectionDrain implements JettyServerCustomizer, SmartLifecycle {
+public class JettyConnectionDrain extends ConnectionDrain implements JettyServerCustomizer {
 
 	private static final Log logger = LogFactory.getLog(JettyConnectionDrain.class);
 
 	private final Set<Server> servers = ConcurrentHashMap.newKeySet();
-
-	private final Duration timeout;
-
-	private volatile boolean enabled = true;
-
-	private volatile boolean running;
 
 	/**
 	 * Create a new instance.
 	 * @param timeout how long to wait for open connections to send their next request
 	 */
 	public JettyConnectionDrain(Duration timeout) {
-		this.timeout = timeout;
-	}
-
-	/**
-	 * Set whether to drain before a stop: only a graceful shutdown does.
-	 * @param enabled whether to drain
-	 */
-	public void setEnabled(boolean enabled) {
-		this.enabled = enabled;
+		super(timeout, "forker-jetty-drain");
 	}
 
 	@Override
@@ -68,51 +54,20 @@ public class JettyConnectionDrain implements JettyServerCustomizer, SmartLifecyc
 	}
 
 	@Override
-	public void start() {
-		this.running = true;
-	}
-
-	@Override
-	public void stop() {
-		if (this.running && this.enabled) {
-			drain();
-		}
-		this.running = false;
-	}
-
-	@Override
-	public void stop(Runnable callback) {
-		if (!this.running || !this.enabled) {
-			this.running = false;
-			callback.run();
-			return;
-		}
-		Thread thread = new Thread(() -> {
-			try {
-				stop();
-			}
-			finally {
-				callback.run();
-			}
-		}, "forker-jetty-drain");
-		thread.setDaemon(true);
-		thread.start();
-	}
-
-	private void drain() {
+	protected void drain() {
 		List<ForkerServerConnector> connectors = new ArrayList<>();
 		List<CompletableFuture<Void>> closed = new ArrayList<>();
 		for (Server server : this.servers) {
 			for (Connector connector : server.getConnectors()) {
 				if (connector instanceof ForkerServerConnector forkerConnector && connector.isStarted()) {
 					connectors.add(forkerConnector);
-					closed.add(forkerConnector.drain(this.timeout));
+					closed.add(forkerConnector.drain(getTimeout()));
 				}
 			}
 		}
 		try {
 			CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new))
-				.get(this.timeout.toMillis(), TimeUnit.MILLISECONDS);
+				.get(getTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -121,20 +76,9 @@ public class JettyConnectionDrain implements JettyServerCustomizer, SmartLifecyc
 			if (logger.isDebugEnabled()) {
 				int open = connectors.stream().mapToInt((connector) -> connector.getConnectedEndPoints().size()).sum();
 				logger.debug(open + " connections sent no request within the drain timeout of "
-						+ this.timeout.toMillis() + "ms: closing them");
+						+ getTimeout().toMillis() + "ms: closing them");
 			}
 		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
-	@Override
-	public int getPhase() {
-		// Stops just before the web server's graceful shutdown
-		return WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 1;
 	}
 
 }

@@ -17,8 +17,8 @@ import org.apache.commons.logging.LogFactory;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.SmartLifecycle;
+
+import dev.forker.boot.worker.ConnectionDrain;
 
 /**
  * Drains a worker's Reactor Netty server before Spring Boot's graceful shutdown disposes
@@ -37,7 +37,7 @@ import org.springframework.context.SmartLifecycle;
  *
  * @since 0.1.0
  */
-public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecycle {
+public class NettyConnectionDrain extends ConnectionDrain implements NettyServerCustomizer {
 
 	private static final Log logger = LogFactory.getLog(NettyConnectionDrain.class);
 
@@ -55,28 +55,14 @@ public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecyc
 
 	private final ChannelHandler trackAccepted = new TrackAccepted();
 
-	private final Duration timeout;
-
-	private volatile boolean enabled = true;
-
 	private volatile boolean draining;
-
-	private volatile boolean running;
 
 	/**
 	 * Create a new instance.
 	 * @param timeout how long to wait for open connections to send their next request
 	 */
 	public NettyConnectionDrain(Duration timeout) {
-		this.timeout = timeout;
-	}
-
-	/**
-	 * Set whether to drain before a stop: only a graceful shutdown does.
-	 * @param enabled whether to drain
-	 */
-	public void setEnabled(boolean enabled) {
-		this.enabled = enabled;
+		super(timeout, "forker-netty-drain");
 	}
 
 	@Override
@@ -100,38 +86,7 @@ public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecyc
 	}
 
 	@Override
-	public void start() {
-		this.running = true;
-	}
-
-	@Override
-	public void stop() {
-		if (this.running && this.enabled) {
-			drain();
-		}
-		this.running = false;
-	}
-
-	@Override
-	public void stop(Runnable callback) {
-		if (!this.running || !this.enabled) {
-			this.running = false;
-			callback.run();
-			return;
-		}
-		Thread thread = new Thread(() -> {
-			try {
-				stop();
-			}
-			finally {
-				callback.run();
-			}
-		}, "forker-netty-drain");
-		thread.setDaemon(true);
-		thread.start();
-	}
-
-	private void drain() {
+	protected void drain() {
 		this.draining = true;
 		for (Channel server : this.servers) {
 			// Stops accepting: connections waiting in a shared queue go to the other
@@ -140,13 +95,13 @@ public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecyc
 			if (server.isRegistered()) {
 				server.eventLoop()
 					.submit(() -> server.config().setAutoRead(false))
-					.awaitUninterruptibly(this.timeout.toMillis());
+					.awaitUninterruptibly(getTimeout().toMillis());
 			}
 			else {
 				server.config().setAutoRead(false);
 			}
 		}
-		long deadline = System.nanoTime() + this.timeout.toNanos();
+		long deadline = System.nanoTime() + getTimeout().toNanos();
 		while (!this.connections.isEmpty() && System.nanoTime() - deadline < 0) {
 			try {
 				Thread.sleep(POLL_MILLIS);
@@ -158,19 +113,8 @@ public class NettyConnectionDrain implements NettyServerCustomizer, SmartLifecyc
 		}
 		if (!this.connections.isEmpty() && logger.isDebugEnabled()) {
 			logger.debug(this.connections.size() + " connections sent no request within the drain timeout of "
-					+ this.timeout.toMillis() + "ms: closing them");
+					+ getTimeout().toMillis() + "ms: closing them");
 		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
-	@Override
-	public int getPhase() {
-		// Stops just before the web server's graceful shutdown
-		return WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 1;
 	}
 
 	boolean isDraining() {
