@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,9 +46,24 @@ class ClassDataSharingIT {
 						.containsPattern(CACHE_OPTION + " .*-jar \\S+/app/forker-sample-webmvc-\\S+.jar");
 				}
 				assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache))).isEqualTo("rwx------");
+				// The master runs from the extracted jar too, with an archive of its own
+				// that its first run writes when it exits (Java 19 and later)
+				assertThat(ForkerProcess.commandLine(forker.pid()))
+					.containsPattern("-cp \\S+/app/forker-sample-webmvc-\\S+.jar dev.forker.boot.launch.MasterMain");
+				if (Runtime.version().feature() >= 19) {
+					assertThat(ForkerProcess.commandLine(forker.pid()))
+						.containsPattern("-XX:SharedArchiveFile=\\S+/master.jsa -XX:\\+AutoCreateSharedArchive");
+				}
 				forker.signal("TERM");
 				assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
 				forker.assertNoErrorsLogged();
+				assertThat(forker.output()).doesNotContain("[cds").doesNotContain("[aot");
+				if (Runtime.version().feature() >= 19) {
+					try (Stream<Path> files = Files.walk(cache)) {
+						assertThat(files.filter((file) -> file.getFileName().toString().equals("master.jsa")))
+							.hasSize(1);
+					}
+				}
 			}
 		}
 	}

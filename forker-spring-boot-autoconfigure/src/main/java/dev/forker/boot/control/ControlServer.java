@@ -107,9 +107,36 @@ public final class ControlServer implements Closeable {
 	 * @throws IOException if the socket cannot be opened
 	 */
 	public static ControlServer open() throws IOException {
-		Path directory = Files.createTempDirectory("forker-",
+		return open(createDirectory());
+	}
+
+	/**
+	 * Create a directory that only this user can enter, for a master's sockets.
+	 * @return the directory
+	 * @throws IOException if it cannot be created
+	 */
+	public static Path createDirectory() throws IOException {
+		return Files.createTempDirectory("forker-",
 				PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-		Path socketPath = directory.resolve("control.sock");
+	}
+
+	/**
+	 * Return the path of the control socket in a master's directory.
+	 * @param directory the directory
+	 * @return the socket path
+	 */
+	public static Path socketPath(Path directory) {
+		return directory.resolve("control.sock");
+	}
+
+	/**
+	 * Open a control socket in a directory that {@link #createDirectory()} created.
+	 * @param directory the directory
+	 * @return the server
+	 * @throws IOException if the socket cannot be opened
+	 */
+	public static ControlServer open(Path directory) throws IOException {
+		Path socketPath = socketPath(directory);
 		ServerSocketChannel server = null;
 		Selector selector = null;
 		try {
@@ -396,24 +423,33 @@ public final class ControlServer implements Closeable {
 	}
 
 	/**
-	 * Delete the control directory, with the metrics sockets that workers which were
-	 * killed left in it, once nothing else lives in it.
+	 * Delete the private directory of the control socket, once the socket is closed, with
+	 * the sockets workers left in it.
 	 */
 	public void deleteDirectory() {
-		try (DirectoryStream<Path> sockets = Files.newDirectoryStream(this.directory,
-				WorkerEnvironment.METRICS_SOCKET_PREFIX + "*" + WorkerEnvironment.METRICS_SOCKET_SUFFIX)) {
+		deleteDirectory(this.directory);
+	}
+
+	/**
+	 * Delete a master's private directory with the sockets left in it: the log socket and
+	 * those of workers killed before they could delete theirs. The control socket must be
+	 * closed.
+	 * @param directory the directory
+	 */
+	public static void deleteDirectory(Path directory) {
+		try (DirectoryStream<Path> sockets = Files.newDirectoryStream(directory, "*.sock")) {
 			for (Path socket : sockets) {
 				Files.deleteIfExists(socket);
 			}
 		}
 		catch (IOException ex) {
-			logger.debug("Could not delete the metrics sockets in " + this.directory, ex);
+			logger.debug("Could not delete the sockets in " + directory, ex);
 		}
 		try {
-			Files.deleteIfExists(this.directory);
+			Files.deleteIfExists(directory);
 		}
 		catch (IOException ex) {
-			logger.debug("Could not delete " + this.directory, ex);
+			logger.debug("Could not delete " + directory, ex);
 		}
 	}
 

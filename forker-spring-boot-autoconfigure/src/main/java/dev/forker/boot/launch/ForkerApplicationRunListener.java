@@ -61,8 +61,10 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 			case MASTER -> System.exit(MasterLauncher.run(environment, this.application.getWebApplicationType()));
 			case WORKER -> {
 				WorkerEnvironment worker = requireWorkerEnvironment();
-				LogForwarding.startWorker(worker);
+				// The master listens on its log socket before its control socket: once
+				// connected (the first workers wait for their master), both are there
 				this.agent = WorkerAgent.connect(worker);
+				LogForwarding.startWorker(worker);
 			}
 			case SINGLE_PROCESS -> logger.info("forker.enabled is set, but this application runs as a single process: "
 					+ ProcessRole.singleProcessReason());

@@ -11,6 +11,8 @@ import org.springframework.core.env.MapPropertySource;
 
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.posix.NativeSockets;
+import dev.forker.boot.posix.PosixProcesses;
 
 /**
  * Prepares the environment of a master or a worker:
@@ -71,9 +73,14 @@ public class ForkerEnvironmentPostProcessor implements EnvironmentPostProcessor,
 		String tag;
 		if (role == ProcessRole.WORKER && worker != null) {
 			tag = worker.name();
+			// Linked while the application context is refreshed, before the web server
+			// takes its port
+			NativeSockets.preload();
 		}
 		else if (role == ProcessRole.MASTER) {
 			tag = "master";
+			// Linked while Spring Boot initializes logging, before the master needs them
+			PosixProcesses.preload();
 		}
 		else {
 			return;

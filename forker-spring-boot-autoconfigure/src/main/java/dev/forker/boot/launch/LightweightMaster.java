@@ -11,6 +11,8 @@ import java.util.jar.Manifest;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.forker.boot.launch.StartupCache.CachedLaunch;
+
 /**
  * Turns the application's JVM into a small master JVM with {@code execve}: same pid, same
  * terminal, same open sockets, but a JVM sized for supervising (serial GC, a small heap,
@@ -33,6 +35,16 @@ final class LightweightMaster {
 			"-XX:ReservedCodeCacheSize=16m", "-XX:TrimNativeHeapInterval=2000", "-XX:MaxMetaspaceSize=128m",
 			"-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError");
 
+	/**
+	 * Name of the master's class data sharing archive, next to the extracted application
+	 * in the startup cache.
+	 */
+	static final String ARCHIVE = "master.jsa";
+
+	private static final int AUTO_ARCHIVE_JAVA_VERSION = 19;
+
+	private static final int AOT_LOG_TAG_JAVA_VERSION = 24;
+
 	private static final List<String> CLASS_PATH_OPTIONS = List.of("-cp", "-classpath", "--class-path");
 
 	/**
@@ -47,12 +59,14 @@ final class LightweightMaster {
 
 	/**
 	 * Return the command that starts the lightweight master the way the application was
-	 * started: from the same executable jar or class path.
+	 * started: from the same executable jar or class path, or from the extracted jar of
+	 * the workers' startup cache, with a class data sharing archive of its own.
 	 * @param commandLine the application's command line
+	 * @param cache how workers start with a startup cache, or {@code null}
 	 * @return the command, or {@code null} when this launch cannot be reproduced for the
 	 * master (a module)
 	 */
-	static @Nullable List<String> command(JavaCommandLine commandLine) {
+	static @Nullable List<String> command(JavaCommandLine commandLine, @Nullable CachedLaunch cache) {
 		List<String> command = new ArrayList<>();
 		command.add(commandLine.executable());
 		command.addAll(JVM_OPTIONS);
@@ -61,6 +75,23 @@ final class LightweightMaster {
 			.stream()
 			.filter((option) -> option.startsWith("-D") && !option.startsWith("-Dloader."))
 			.forEach(command::add);
+		Path extracted = (cache != null && cache.isCurrent()) ? extractedJar(cache) : null;
+		if (extracted != null) {
+			// Plain jars load faster than nested ones, and the JVM keeps what it loaded
+			// from them in an archive that the next starts map (Java 19 and later)
+			if (Runtime.version().feature() >= AUTO_ARCHIVE_JAVA_VERSION) {
+				command.add("-XX:SharedArchiveFile=" + extracted.getParent().resolveSibling(ARCHIVE));
+				command.add("-XX:+AutoCreateSharedArchive");
+				// What the JVM says of the archive (classes it skips, options that differ
+				// from the JDK's own archive) is not for the application's console
+				command.add("-Xlog:cds*=off");
+				if (Runtime.version().feature() >= AOT_LOG_TAG_JAVA_VERSION) {
+					command.add("-Xlog:aot*=off");
+				}
+			}
+			command.addAll(List.of("-cp", extracted.toString(), MAIN_CLASS));
+			return command;
+		}
 		List<String> target = commandLine.target();
 		if (target.size() == 2 && target.get(0).equals("-jar")) {
 			String jar = target.get(1);
@@ -98,6 +129,17 @@ final class LightweightMaster {
 		environment.put("MALLOC_ARENA_MAX", "2");
 		environment.put(MasterConfig.VARIABLE, config.toJson());
 		return environment;
+	}
+
+	private static @Nullable Path extractedJar(CachedLaunch cache) {
+		List<String> target = cache.commandLine().target();
+		if (target.size() == 2 && target.get(0).equals("-jar")) {
+			Path jar = Path.of(target.get(1)).toAbsolutePath();
+			if (jar.getParent() != null && jar.getParent().getParent() != null) {
+				return jar;
+			}
+		}
+		return null;
 	}
 
 	private static boolean isSpringBootJar(String jar) {

@@ -1,5 +1,6 @@
 package dev.forker.boot.launch;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -11,6 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.launch.StartupCache.CachedLaunch;
+import dev.forker.boot.master.WorkerProcesses;
 
 /**
  * Everything a master needs, already read and checked in the application's JVM: what that
@@ -25,11 +27,16 @@ import dev.forker.boot.launch.StartupCache.CachedLaunch;
  * @param ports the ports the workers serve, with the master's descriptors in shared mode
  * @param workerEnvironment environment variables to restore for the workers
  * @param logging the properties that shape logging
+ * @param directory the master's private directory, where its sockets are
+ * @param logSocket where workers forward their log files, or {@code null} when logging
+ * writes no file
+ * @param started the workers the application's JVM started before it became the
+ * lightweight master
  * @since 0.1.0
  */
 record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @Nullable CachedLaunch cache,
 		int processors, int maxWorkers, List<ServedPort> ports, Map<String, String> workerEnvironment,
-		Map<String, String> logging) {
+		Map<String, String> logging, Path directory, @Nullable Path logSocket, List<WorkerProcesses.Started> started) {
 
 	/**
 	 * Environment variable that carries the configuration to the lightweight master.
@@ -43,6 +50,16 @@ record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @N
 			.withIsGetterVisibility(JsonAutoDetect.Visibility.NONE))
 		.enable(MapperFeature.ALLOW_FINAL_FIELDS_AS_MUTATORS)
 		.build();
+
+	/**
+	 * Return this configuration with the workers started for the master.
+	 * @param started the workers
+	 * @return the configuration
+	 */
+	MasterConfig withStarted(List<WorkerProcesses.Started> started) {
+		return new MasterConfig(this.properties, this.commandLine, this.cache, this.processors, this.maxWorkers,
+				this.ports, this.workerEnvironment, this.logging, this.directory, this.logSocket, List.copyOf(started));
+	}
 
 	String toJson() {
 		return mapper.writeValueAsString(this);

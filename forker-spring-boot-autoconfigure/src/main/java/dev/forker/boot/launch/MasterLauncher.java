@@ -3,6 +3,8 @@ package dev.forker.boot.launch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.commons.logging.Log;
@@ -14,8 +16,11 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.control.ControlServer;
 import dev.forker.boot.launch.StartupCache.CachedLaunch;
+import dev.forker.boot.logging.LogForwarding;
 import dev.forker.boot.logging.MasterLogging;
+import dev.forker.boot.master.WorkerProcesses;
 import dev.forker.boot.posix.PosixProcesses;
 
 /**
@@ -28,6 +33,8 @@ import dev.forker.boot.posix.PosixProcesses;
 final class MasterLauncher {
 
 	private static final Log logger = LogFactory.getLog(MasterLauncher.class);
+
+	private static final String LOG_SOCKET = "log.sock";
 
 	private MasterLauncher() {
 	}
@@ -49,25 +56,65 @@ final class MasterLauncher {
 		JavaCommandLine commandLine = JavaCommandLine.current().withoutDebugger();
 		CachedLaunch cache = prepareStartupCache(properties, commandLine, planned, processors);
 		try (OpenPorts ports = OpenPorts.open(planned, properties.getMode(), properties.getBacklog())) {
-			MasterConfig config = new MasterConfig(properties, commandLine, cache, processors, validator.maxWorkers(),
-					ports.served(), System.getenv(), MasterLogging.properties(environment));
-			if (properties.getMaster().isLightweight()) {
-				List<String> command = LightweightMaster.command(commandLine);
-				if (command != null) {
-					int error = posix.exec(command, LightweightMaster.environment(config), ports.keptDescriptors());
-					logger.warn("Could not start the lightweight master (errno " + error
-							+ "): the master stays in the application's JVM");
+			Path directory = ControlServer.createDirectory();
+			MasterConfig config;
+			try {
+				config = new MasterConfig(properties, commandLine, cache, processors, validator.maxWorkers(),
+						ports.served(), System.getenv(), MasterLogging.properties(environment), directory,
+						LogForwarding.hasFiles() ? directory.resolve(LOG_SOCKET) : null, List.of());
+				if (properties.getMaster().isLightweight()) {
+					List<String> command = LightweightMaster.command(commandLine, cache);
+					if (command != null) {
+						// The first workers start now, while this JVM becomes the master
+						config = config.withStarted(startFirstWorkers(posix, config));
+						int error = posix.exec(command, LightweightMaster.environment(config), ports.keptDescriptors());
+						logger.warn("Could not start the lightweight master (errno " + error
+								+ "): the master stays in the application's JVM");
+					}
+					else {
+						logger.info("The master stays in the application's JVM: it was not started from a jar or "
+								+ "a class path");
+					}
 				}
-				else {
-					logger.info("The master stays in the application's JVM: it was not started from a jar or a "
-							+ "class path");
-				}
+			}
+			catch (RuntimeException ex) {
+				ControlServer.deleteDirectory(directory);
+				throw ex;
 			}
 			return MasterRun.run(config, posix);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("forker master failed", ex);
 		}
+	}
+
+	/**
+	 * Start the workers that the master starts first, before this JVM becomes the
+	 * lightweight master: their start overlaps the master's. They wait for the master's
+	 * control socket, and the master adopts them.
+	 * @param posix the POSIX functions
+	 * @param config the master's configuration
+	 * @return the workers started, fewer (or none) if one could not be started: the
+	 * master then tries again, and reports the failure
+	 */
+	private static List<WorkerProcesses.Started> startFirstWorkers(PosixProcesses posix, MasterConfig config) {
+		SpawnedWorkers workers = SpawnedWorkers.of(posix, config, ProcessHandle.current().pid());
+		workers.logSocket(config.logSocket());
+		int total = config.properties().determineWorkers();
+		int first = Math.min(total, config.properties().getWorker().determineStartConcurrency());
+		List<WorkerProcesses.Started> started = new ArrayList<>();
+		for (int id = 1; id <= first; id++) {
+			String token = WorkerProcesses.newToken();
+			try {
+				long pid = workers.start(id, token, total);
+				started.add(new WorkerProcesses.Started(id, pid, token, Instant.now()));
+			}
+			catch (IOException | RuntimeException ex) {
+				logger.debug("Could not start worker " + id + " before the master runs", ex);
+				break;
+			}
+		}
+		return started;
 	}
 
 	private static @Nullable CachedLaunch prepareStartupCache(ForkerProperties properties, JavaCommandLine commandLine,

@@ -25,22 +25,25 @@ final class MasterRun {
 
 	static int run(MasterConfig config, PosixProcesses posix) throws IOException {
 		ForkerProperties properties = config.properties();
-		ForkerProperties.Worker settings = properties.getWorker();
 		long pid = ProcessHandle.current().pid();
-		ControlServer control = ControlServer.open();
+		SpawnedWorkers workers = SpawnedWorkers.of(posix, config, pid);
+		config.started().forEach(workers::adopt);
 		Closeable logFiles = null;
+		ControlServer control = null;
 		try {
-			WorkerCommand command = new WorkerCommand(config.commandLine(), config.cache(), settings.getJvmArgs(),
-					settings.isAutoSize(), config.processors(), config.workerEnvironment());
-			SpawnedWorkers workers = new SpawnedWorkers(posix, command, pid, control.socketPath(), config.ports(),
-					settings.getHeartbeatInterval());
-			Path logSocket = control.directory().resolve("log.sock");
-			logFiles = LogForwarding.startMaster(logSocket, workers::isWorker);
-			if (logFiles != null) {
-				workers.logSocket(logSocket);
+			// The log socket first: workers started early wait for the control socket,
+			// then connect to both
+			Path logSocket = config.logSocket();
+			if (logSocket != null) {
+				logFiles = LogForwarding.startMaster(logSocket, workers::isWorker);
+				if (logFiles != null) {
+					workers.logSocket(logSocket);
+				}
 			}
+			control = ControlServer.open(config.directory());
 			Master master = new Master(properties, workers, MasterClock.SYSTEM, OpenPorts.listeners(config.ports()),
 					config.maxWorkers(), config.ports(), pid);
+			master.adopt(config.started());
 			workers.watch(() -> master.post(master::reap));
 			Signals.install((name) -> master.post(() -> master.onStopSignal(name)), "TERM", "INT");
 			Signals.install((name) -> master.post(() -> master.onOperatorSignal(name)), "HUP", "TTIN", "TTOU");
@@ -52,8 +55,10 @@ final class MasterRun {
 			if (logFiles != null) {
 				logFiles.close();
 			}
-			control.close();
-			control.deleteDirectory();
+			if (control != null) {
+				control.close();
+			}
+			ControlServer.deleteDirectory(config.directory());
 		}
 	}
 

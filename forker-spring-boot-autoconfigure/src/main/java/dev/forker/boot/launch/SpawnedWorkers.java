@@ -20,6 +20,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.control.ControlServer;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.control.WorkerSocketMode;
@@ -77,6 +79,35 @@ final class SpawnedWorkers implements WorkerProcesses {
 		this.controlSocket = controlSocket;
 		this.ports = List.copyOf(ports);
 		this.heartbeatInterval = heartbeatInterval;
+	}
+
+	/**
+	 * Create the worker processes of a master.
+	 * @param posix the POSIX functions
+	 * @param config the master's configuration
+	 * @param masterPid the master's pid
+	 * @return the worker processes
+	 */
+	static SpawnedWorkers of(PosixProcesses posix, MasterConfig config, long masterPid) {
+		ForkerProperties.Worker settings = config.properties().getWorker();
+		WorkerCommand command = new WorkerCommand(config.commandLine(), config.cache(), settings.getJvmArgs(),
+				settings.isAutoSize(), config.processors(), config.workerEnvironment());
+		return new SpawnedWorkers(posix, command, masterPid, ControlServer.socketPath(config.directory()),
+				config.ports(), settings.getHeartbeatInterval());
+	}
+
+	/**
+	 * Take over a worker process that this process started before it became the
+	 * lightweight master.
+	 * @param worker the worker
+	 */
+	void adopt(WorkerProcesses.Started worker) {
+		this.spawned.add(worker.pid());
+		this.identities.put(worker.pid(), worker.workerId() + ":" + worker.token());
+		synchronized (this.childrenLock) {
+			this.spawns++;
+			this.childrenLock.notifyAll();
+		}
 	}
 
 	/**

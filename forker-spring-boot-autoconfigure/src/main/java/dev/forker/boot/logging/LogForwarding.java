@@ -40,6 +40,15 @@ public final class LogForwarding {
 	}
 
 	/**
+	 * Return whether this JVM's logging writes files, so that a master configured the
+	 * same way forwards the workers' log files.
+	 * @return whether there are log files to forward
+	 */
+	public static boolean hasFiles() {
+		return LogbackPresence.isPresent() && LogServer.isNeeded();
+	}
+
+	/**
 	 * In a worker, once logging is initialized: forward what this worker's file appenders
 	 * would write to the master.
 	 * @param worker the worker environment

@@ -67,6 +67,15 @@ final class LogServer implements Closeable {
 	}
 
 	/**
+	 * Return whether this JVM's Logback configuration writes log files.
+	 * @return whether a log server is needed
+	 */
+	static boolean isNeeded() {
+		var context = FileAppenders.context();
+		return context != null && !FileAppenders.byName(context).isEmpty();
+	}
+
+	/**
 	 * Start writing the log files of this JVM's Logback configuration for the workers, if
 	 * it has any.
 	 * @param socketPath where to listen

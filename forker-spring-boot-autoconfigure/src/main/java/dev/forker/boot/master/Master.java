@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -95,6 +95,8 @@ public final class Master implements ControlServer.Handler {
 
 	private final SecureRandom random = new SecureRandom();
 
+	private final Map<Integer, WorkerProcesses.Started> adoptable = new HashMap<>();
+
 	private final long startedNanos;
 
 	private volatile Runnable wakeUp = () -> {
@@ -137,6 +139,18 @@ public final class Master implements ControlServer.Handler {
 		this.startedNanos = clock.nanoTime();
 		this.statusReport = new StatusReport(masterPid, mode(), ports, this.startedNanos, clock.instant());
 		this.protocol = new ControlProtocol(this.table, this);
+	}
+
+	/**
+	 * Take over workers that were started for this master before it ran: the first start
+	 * uses them instead of starting their slots' workers. Call before
+	 * {@link #run(ControlServer)}.
+	 * @param started the workers, by slot id from 1
+	 */
+	public void adopt(List<WorkerProcesses.Started> started) {
+		for (WorkerProcesses.Started worker : started) {
+			this.adoptable.put(worker.workerId(), worker);
+		}
 	}
 
 	/**
@@ -336,19 +350,28 @@ public final class Master implements ControlServer.Handler {
 
 	private @Nullable WorkerProcess start(WorkerSlot slot, boolean asReplacement) {
 		slot.cancelRestart();
-		byte[] secret = new byte[16];
-		this.random.nextBytes(secret);
-		String token = HexFormat.of().formatHex(secret);
-		long pid;
-		try {
-			pid = this.processes.start(slot.id(), token, this.targetWorkers);
+		WorkerProcess process;
+		WorkerProcesses.Started adopted = this.adoptable.remove(slot.id());
+		if (adopted != null && !asReplacement) {
+			// Started by the application's JVM: its startup deadline counts from its
+			// start
+			long age = Math.max(0, Duration.between(adopted.startedAt(), this.clock.instant()).toNanos());
+			process = new WorkerProcess(slot.id(), adopted.pid(), adopted.token(), this.clock.nanoTime() - age,
+					adopted.startedAt(), recycleAfterRequests());
 		}
-		catch (IOException | RuntimeException ex) {
-			logger.error("Could not start worker " + slot.id() + ": " + ex.getMessage());
-			return null;
+		else {
+			String token = WorkerProcesses.newToken();
+			long pid;
+			try {
+				pid = this.processes.start(slot.id(), token, this.targetWorkers);
+			}
+			catch (IOException | RuntimeException ex) {
+				logger.error("Could not start worker " + slot.id() + ": " + ex.getMessage());
+				return null;
+			}
+			process = new WorkerProcess(slot.id(), pid, token, this.clock.nanoTime(), this.clock.instant(),
+					recycleAfterRequests());
 		}
-		WorkerProcess process = new WorkerProcess(slot.id(), pid, token, this.clock.nanoTime(), this.clock.instant(),
-				recycleAfterRequests());
 		WorkerProcess replaced = slot.current();
 		if (asReplacement) {
 			slot.replacement(process);

@@ -1,6 +1,9 @@
 package dev.forker.boot.master;
 
 import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 
 import dev.forker.boot.posix.ExitStatus;
@@ -47,12 +50,48 @@ public interface WorkerProcesses {
 	List<Exit> reapExited();
 
 	/**
+	 * Return a new secret for a worker to introduce itself with.
+	 * @return the token
+	 */
+	static String newToken() {
+		byte[] secret = new byte[16];
+		Tokens.random.nextBytes(secret);
+		return HexFormat.of().formatHex(secret);
+	}
+
+	/**
+	 * A worker process started before the master ran: by the application's JVM, just
+	 * before it became the lightweight master. The master adopts it as if it had started
+	 * it itself.
+	 *
+	 * @param workerId the worker id
+	 * @param pid the pid
+	 * @param token the secret the worker introduces itself with
+	 * @param startedAt when it was started
+	 */
+	record Started(int workerId, long pid, String token, Instant startedAt) {
+
+	}
+
+	/**
 	 * A reaped worker process.
 	 *
 	 * @param pid the pid it had
 	 * @param status how it ended
 	 */
 	record Exit(long pid, ExitStatus status) {
+
+	}
+
+	/**
+	 * Where tokens come from.
+	 */
+	final class Tokens {
+
+		private static final SecureRandom random = new SecureRandom();
+
+		private Tokens() {
+		}
 
 	}
 

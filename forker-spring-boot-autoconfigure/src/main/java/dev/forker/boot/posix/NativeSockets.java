@@ -33,7 +33,8 @@ public final class NativeSockets {
 
 	private static final Object adoptLock = new Object();
 
-	private static volatile @Nullable NativeSockets instance;
+	private static final Preloaded<NativeSockets> loaded = new Preloaded<>(NativeSockets::load,
+			"forker-sockets-loader");
 
 	private final SocketFunctions functions;
 
@@ -52,15 +53,22 @@ public final class NativeSockets {
 	 * @return the socket functions
 	 */
 	public static NativeSockets get() {
-		NativeSockets sockets = instance;
-		if (sockets == null) {
-			sockets = new NativeSockets(
-					LibraryLoader.create(SocketFunctions.class)
-						.load(Platform.getNativePlatform().getStandardCLibraryName()),
-					POSIXFactory.getNativePOSIX(), Platform.getNativePlatform().getOS() == Platform.OS.LINUX);
-			instance = sockets;
-		}
-		return sockets;
+		return loaded.get();
+	}
+
+	/**
+	 * Start linking the native socket functions on a thread of their own, so that a
+	 * worker has them when its web server starts.
+	 */
+	public static void preload() {
+		loaded.preload();
+	}
+
+	private static NativeSockets load() {
+		return new NativeSockets(
+				LibraryLoader.create(SocketFunctions.class)
+					.load(Platform.getNativePlatform().getStandardCLibraryName()),
+				POSIXFactory.getNativePOSIX(), Platform.getNativePlatform().getOS() == Platform.OS.LINUX);
 	}
 
 	/**

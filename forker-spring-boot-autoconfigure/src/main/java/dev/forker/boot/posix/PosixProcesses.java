@@ -49,6 +49,9 @@ public final class PosixProcesses {
 
 	private static final int FD_CLOEXEC = 1;
 
+	private static final Preloaded<PosixProcesses> loaded = new Preloaded<>(PosixProcesses::loadNow,
+			"forker-posix-loader");
+
 	private final POSIX posix;
 
 	private final WaitFunctions wait;
@@ -62,11 +65,25 @@ public final class PosixProcesses {
 	}
 
 	/**
-	 * Load the native POSIX functions.
+	 * Return the native POSIX functions, loading them on this thread unless
+	 * {@link #preload()} started loading them already.
 	 * @return the processes
 	 * @throws ForkerUnsupportedPlatformException if they are not available
 	 */
 	public static PosixProcesses load() {
+		return loaded.get();
+	}
+
+	/**
+	 * Start loading the native POSIX functions on a thread of their own: linking them
+	 * costs a few hundred milliseconds of a master's start, which can pass while the
+	 * application's JVM does something else.
+	 */
+	public static void preload() {
+		loaded.preload();
+	}
+
+	private static PosixProcesses loadNow() {
 		POSIX posix;
 		WaitFunctions wait;
 		try {

@@ -2,6 +2,7 @@ package dev.forker.boot.worker;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -53,13 +54,21 @@ public final class WorkerAgent implements Closeable {
 
 	private static final Log logger = LogFactory.getLog(WorkerAgent.class);
 
+	/**
+	 * How long a worker waits for its master to listen on its control socket.
+	 */
+	static final long MASTER_LISTEN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+	private static final long MASTER_LISTEN_POLL_MILLIS = 10;
+
 	private static final String STARTING = "STARTING";
 
 	private static volatile @Nullable WorkerAgent current;
 
 	private final WorkerEnvironment environment;
 
-	private final SocketChannel channel;
+	// Replaced by the connected channel before any other thread uses it
+	private SocketChannel channel;
 
 	private final Consumer<WorkerEnvironment> masterGone;
 
@@ -131,7 +140,7 @@ public final class WorkerAgent implements Closeable {
 		byte[] hello = agent.codec.encode(
 				new ControlMessage.Hello(environment.workerId(), ProcessHandle.current().pid(), environment.token()));
 		try {
-			channel.connect(UnixDomainSocketAddress.of(environment.controlSocket()));
+			channel = connectWhenListening(environment, channel);
 		}
 		catch (IOException ex) {
 			agent.scheduler.shutdown();
@@ -139,6 +148,7 @@ public final class WorkerAgent implements Closeable {
 			throw new IllegalStateException("Cannot reach forker master (pid " + environment.masterPid() + ") at "
 					+ environment.controlSocket(), ex);
 		}
+		agent.channel = channel;
 		agent.write(hello, "hello");
 		Thread reader = new Thread(agent::readUntilClosed, "forker-master-link");
 		reader.setDaemon(true);
@@ -146,6 +156,43 @@ public final class WorkerAgent implements Closeable {
 		agent.heartbeats = agent.scheduler.scheduleWithFixedDelay(agent::sendHeartbeat,
 				environment.heartbeatInterval());
 		return agent;
+	}
+
+	/**
+	 * Connect to the master's control socket, waiting while nothing listens there yet:
+	 * the first workers start while the application's JVM becomes the master. Gives up
+	 * when this process's parent is not the master any more (it is gone) or after
+	 * {@link #MASTER_LISTEN_TIMEOUT_NANOS}.
+	 */
+	private static SocketChannel connectWhenListening(WorkerEnvironment environment, SocketChannel first)
+			throws IOException {
+		UnixDomainSocketAddress address = UnixDomainSocketAddress.of(environment.controlSocket());
+		long deadline = System.nanoTime() + MASTER_LISTEN_TIMEOUT_NANOS;
+		SocketChannel channel = first;
+		while (true) {
+			try {
+				channel.connect(address);
+				return channel;
+			}
+			catch (IOException ex) {
+				channel.close();
+				if (System.nanoTime() - deadline >= 0 || !isChildOf(environment.masterPid())) {
+					throw ex;
+				}
+			}
+			try {
+				Thread.sleep(MASTER_LISTEN_POLL_MILLIS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new InterruptedIOException("Interrupted while waiting for forker master to listen");
+			}
+			channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+		}
+	}
+
+	private static boolean isChildOf(long pid) {
+		return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid;
 	}
 
 	private void sendHeartbeat() {

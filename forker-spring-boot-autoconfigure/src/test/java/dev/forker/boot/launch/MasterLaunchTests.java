@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.Attributes;
@@ -18,6 +19,9 @@ import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.control.WorkerSocketMode;
+import dev.forker.boot.launch.StartupCache.CachedLaunch;
+import dev.forker.boot.launch.StartupCache.JarFingerprint;
+import dev.forker.boot.master.WorkerProcesses;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -73,7 +77,7 @@ class MasterLaunchTests {
 		Path jar = jar(directory.resolve("app.jar"), "org.springframework.boot.loader.launch.JarLauncher");
 		JavaCommandLine launch = JavaCommandLine.parse("/jdk/bin/java", List.of("-Xmx1g", "-Dapp.mode=prod",
 				"-Dloader.path=ext", "-javaagent:agent.jar", "-jar", jar.toString(), "--x=y"));
-		List<String> command = LightweightMaster.command(launch);
+		List<String> command = LightweightMaster.command(launch, null);
 		assertThat(command).startsWith("/jdk/bin/java", "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+UseSerialGC")
 			.contains("-Dapp.mode=prod", "-Dloader.main=dev.forker.boot.launch.MasterMain",
 					LightweightMaster.NO_LOADER_CONFIG, "--enable-native-access=ALL-UNNAMED")
@@ -82,15 +86,40 @@ class MasterLaunchTests {
 	}
 
 	@Test
+	void lightweightMasterStartsFromTheExtractedJarOfTheStartupCache(@TempDir Path directory) throws IOException {
+		Path jar = jar(directory.resolve("app.jar"), "org.springframework.boot.loader.launch.JarLauncher");
+		Path extracted = directory.resolve("cache/0123/app/app.jar");
+		JavaCommandLine launch = JavaCommandLine.parse("/jdk/bin/java",
+				List.of("-Dapp.mode=prod", "-jar", jar.toString()));
+		CachedLaunch cache = new CachedLaunch(
+				JavaCommandLine.parse("/jdk/bin/java",
+						List.of("-XX:AOTCache=/c/app.aot", "-jar", extracted.toString())),
+				jar.toString(), JarFingerprint.of(jar));
+		List<String> command = LightweightMaster.command(launch, cache);
+		assertThat(command).contains("-Dapp.mode=prod", "-XX:+UseSerialGC")
+			.doesNotContain("-XX:AOTCache=/c/app.aot")
+			.endsWith("-cp", extracted.toString(), LightweightMaster.MAIN_CLASS);
+		if (Runtime.version().feature() >= 19) {
+			assertThat(command).contains("-XX:SharedArchiveFile=" + directory.resolve("cache/0123/master.jsa"),
+					"-XX:+AutoCreateSharedArchive");
+		}
+		// A new version of the jar (another size) makes the cache stale
+		jar(jar, "org.springframework.boot.loader.launch.PropertiesLauncher");
+		assertThat(LightweightMaster.command(launch, cache)).endsWith("-cp", jar.toString(),
+				"org.springframework.boot.loader.launch.PropertiesLauncher");
+	}
+
+	@Test
 	void lightweightMasterStartsFromAPlainJarOrClassPath(@TempDir Path directory) throws IOException {
 		Path jar = jar(directory.resolve("plain.jar"), "com.example.Main");
-		assertThat(LightweightMaster.command(JavaCommandLine.parse("/jdk/bin/java", List.of("-jar", jar.toString()))))
+		assertThat(LightweightMaster.command(JavaCommandLine.parse("/jdk/bin/java", List.of("-jar", jar.toString())),
+				null))
 			.endsWith("-cp", jar.toString(), LightweightMaster.MAIN_CLASS);
 		assertThat(LightweightMaster
-			.command(JavaCommandLine.parse("/jdk/bin/java", List.of("-cp", "a.jar:b.jar", "com.example.Main"))))
+			.command(JavaCommandLine.parse("/jdk/bin/java", List.of("-cp", "a.jar:b.jar", "com.example.Main")), null))
 			.endsWith("-cp", "a.jar:b.jar", LightweightMaster.MAIN_CLASS);
 		assertThat(LightweightMaster
-			.command(JavaCommandLine.parse("/jdk/bin/java", List.of("-m", "app/com.example.Main")))).isNull();
+			.command(JavaCommandLine.parse("/jdk/bin/java", List.of("-m", "app/com.example.Main")), null)).isNull();
 	}
 
 	@Test
@@ -109,9 +138,14 @@ class MasterLaunchTests {
 		properties.getMaster().setLightweight(true);
 		List<ServedPort> ports = List.of(new ServedPort("server.port", 9000, 5),
 				new ServedPort("management.server.port", 9001, 6));
+		List<WorkerProcesses.Started> started = List.of(
+				new WorkerProcesses.Started(1, 4711, "token-1", Instant.parse("2026-11-23T10:15:30.123Z")),
+				new WorkerProcesses.Started(2, 4712, "token-2", Instant.parse("2026-11-23T10:15:30.456Z")));
 		MasterConfig config = new MasterConfig(properties, this.jarLaunch, null, 2, 32, ports,
 				Map.of("PATH", "/usr/bin"),
-				Map.of("logging.structured.format.console", "ecs", "spring.application.name", "app"));
+				Map.of("logging.structured.format.console", "ecs", "spring.application.name", "app"),
+				Path.of("/tmp/forker-1"), Path.of("/tmp/forker-1/log.sock"), List.of())
+			.withStarted(started);
 		MasterConfig copy = MasterConfig.fromJson(config.toJson());
 		ForkerProperties read = copy.properties();
 		assertThat(read.getWorkers()).isEqualTo(3);
@@ -130,6 +164,9 @@ class MasterLaunchTests {
 		assertThat(copy.workerEnvironment()).containsEntry("PATH", "/usr/bin");
 		assertThat(copy.logging()).containsEntry("logging.structured.format.console", "ecs")
 			.containsEntry("spring.application.name", "app");
+		assertThat(copy.directory()).isEqualTo(Path.of("/tmp/forker-1"));
+		assertThat(copy.logSocket()).isEqualTo(Path.of("/tmp/forker-1/log.sock"));
+		assertThat(copy.started()).isEqualTo(started);
 	}
 
 	private static Path jar(Path path, String mainClass) throws IOException {

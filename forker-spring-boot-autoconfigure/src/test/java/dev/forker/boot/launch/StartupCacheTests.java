@@ -85,7 +85,8 @@ class StartupCacheTests {
 		JavaCommandLine cached = JavaCommandLine.parse("/jdk/bin/java",
 				List.of("-XX:AOTCache=/c/app.aot", "-jar", "/c/app/app.jar"));
 		CachedLaunch cache = new CachedLaunch(cached, jar.toString(), JarFingerprint.of(jar));
-		MasterConfig config = new MasterConfig(properties, launch, cache, 2, 32, List.of(), Map.of(), Map.of());
+		MasterConfig config = new MasterConfig(properties, launch, cache, 2, 32, List.of(), Map.of(), Map.of(),
+				directory, null, List.of());
 		MasterConfig copy = MasterConfig.fromJson(config.toJson());
 		assertThat(copy.cache()).isEqualTo(cache);
 		assertThat(copy.cache().isCurrent()).isTrue();

@@ -112,6 +112,37 @@ class MasterTests {
 	}
 
 	@Test
+	void adoptsTheWorkersStartedBeforeItRanAndStartsTheOthers() {
+		this.properties.getWorker().setStartConcurrency(1);
+		Instant startedAt = this.clock.instant().minusSeconds(1);
+		create();
+		this.master.adopt(List.of(new WorkerProcesses.Started(1, 777, "early-token", startedAt)));
+		this.master.start();
+		assertThat(this.processes.started()).isEmpty();
+		ForkerStatus.Worker adopted = this.master.status().worker(1).get(0);
+		assertThat(adopted.pid()).isEqualTo(777);
+		assertThat(adopted.state()).isEqualTo(WorkerState.STARTING.displayName());
+		FakeLink link = new FakeLink();
+		this.master.onMessage(link, new ControlMessage.Hello(1, 777, "early-token"));
+		this.master.onMessage(link, new ControlMessage.Ready());
+		assertThat(this.master.status().worker(1).get(0).state()).isEqualTo(WorkerState.READY.displayName());
+		assertThat(this.processes.started()).extracting(FakeWorkerProcesses.Started::workerId).containsExactly(2);
+	}
+
+	@Test
+	void startupTimeoutOfAnAdoptedWorkerCountsFromItsStart() {
+		this.properties.getWorker().setStartupTimeout(Duration.ofSeconds(20));
+		create();
+		this.master
+			.adopt(List.of(new WorkerProcesses.Started(1, 777, "early-token", this.clock.instant().minusSeconds(15)),
+					new WorkerProcesses.Started(2, 778, "other-token", this.clock.instant())));
+		this.master.start();
+		advance(Duration.ofSeconds(6));
+		assertThat(this.processes.signals(777)).contains(new Signalled(777, ProcessSignal.QUIT, false));
+		assertThat(this.processes.signals(778)).isEmpty();
+	}
+
+	@Test
 	void readyWorkersAreCountedAndToldTheSummary(CapturedOutput output) {
 		start();
 		readyAll();
@@ -469,9 +500,13 @@ class MasterTests {
 	}
 
 	private void start() {
+		create();
+		this.master.start();
+	}
+
+	private void create() {
 		this.master = new Master(this.properties, this.processes, this.clock, () -> this.stopAcceptingCalls++, 32,
 				List.of(new ServedPort("server.port", 8080, 3), new ServedPort("management.server.port", 8081, 4)), 1);
-		this.master.start();
 	}
 
 	private void readyAll() {

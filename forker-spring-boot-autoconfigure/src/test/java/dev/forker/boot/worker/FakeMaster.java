@@ -56,7 +56,17 @@ public final class FakeMaster implements Closeable {
 	 * @throws IOException on failure
 	 */
 	public static FakeMaster start(int readyWorkers) throws IOException {
-		Path directory = Files.createTempDirectory("fake-master");
+		return start(Files.createTempDirectory("fake-master"), readyWorkers);
+	}
+
+	/**
+	 * Start a fake master listening in the given directory.
+	 * @param directory the directory
+	 * @param readyWorkers the number of ready workers to report
+	 * @return the fake master
+	 * @throws IOException on failure
+	 */
+	public static FakeMaster start(Path directory, int readyWorkers) throws IOException {
 		ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
 		server.bind(UnixDomainSocketAddress.of(directory.resolve("control.sock")));
 		FakeMaster master = new FakeMaster(directory, server, readyWorkers);
@@ -71,7 +81,18 @@ public final class FakeMaster implements Closeable {
 	 * @return the environment of worker 1
 	 */
 	public WorkerEnvironment workerEnvironment() {
-		return new WorkerEnvironment(1, 4242, this.directory.resolve("control.sock"), "token",
+		return workerEnvironment(this.directory, 4242);
+	}
+
+	/**
+	 * Return the environment of worker 1 of a master that listens, or will listen, in the
+	 * given directory.
+	 * @param directory the directory
+	 * @param masterPid the pid of the master
+	 * @return the environment
+	 */
+	public static WorkerEnvironment workerEnvironment(Path directory, long masterPid) {
+		return new WorkerEnvironment(1, masterPid, directory.resolve("control.sock"), "token",
 				WorkerSocketMode.INHERITED, List.of(new ServedPort("server.port", 18080, 3)), Duration.ofMillis(100),
 				null);
 	}

@@ -1,14 +1,19 @@
 package dev.forker.boot.worker;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import dev.forker.boot.control.ControlMessage;
+import dev.forker.boot.control.WorkerEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -56,6 +61,35 @@ class WorkerAgentTests {
 			master.close();
 			assertThat(gone.await(5, TimeUnit.SECONDS)).isTrue();
 		}
+	}
+
+	@Test
+	void waitsForAMasterThatDoesNotListenYet() throws Exception {
+		Path directory = Files.createTempDirectory("fake-master");
+		// This JVM's parent stands for the master: the agent waits while it lives
+		long parent = ProcessHandle.current().parent().orElseThrow().pid();
+		WorkerEnvironment environment = FakeMaster.workerEnvironment(directory, parent);
+		CompletableFuture<WorkerAgent> connecting = CompletableFuture
+			.supplyAsync(() -> WorkerAgent.connect(environment, (gone) -> {
+			}));
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !connecting.isDone());
+		try (FakeMaster master = FakeMaster.start(directory, 2);
+				WorkerAgent agent = connecting.get(5, TimeUnit.SECONDS)) {
+			await().atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(master.received()).first().isInstanceOf(ControlMessage.Hello.class));
+		}
+	}
+
+	@Test
+	void givesUpWaitingWhenTheMasterIsNotItsParent() throws Exception {
+		Path directory = Files.createTempDirectory("fake-master");
+		WorkerEnvironment environment = FakeMaster.workerEnvironment(directory, 4242);
+		CountDownLatch gone = new CountDownLatch(1);
+		assertThatIllegalStateException()
+			.isThrownBy(() -> WorkerAgent.connect(environment, (master) -> gone.countDown()))
+			.withMessageContaining("Cannot reach forker master (pid 4242)");
+		assertThat(gone.getCount()).isZero();
+		Files.delete(directory);
 	}
 
 }
