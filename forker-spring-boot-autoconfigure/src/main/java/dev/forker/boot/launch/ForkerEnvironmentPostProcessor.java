@@ -11,6 +11,7 @@ import org.springframework.core.env.MapPropertySource;
 
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.control.WorkerSocketMode;
 import dev.forker.boot.posix.NativeSockets;
 import dev.forker.boot.posix.PosixProcesses;
 
@@ -73,9 +74,11 @@ public class ForkerEnvironmentPostProcessor implements EnvironmentPostProcessor,
 		String tag;
 		if (role == ProcessRole.WORKER && worker != null) {
 			tag = worker.name();
-			// Linked while the application context is refreshed, before the web server
-			// takes its port
-			NativeSockets.preload();
+			if (worker.socketMode() == WorkerSocketMode.INHERITED) {
+				// Linked while the application context is refreshed, before the web
+				// server adopts the master's socket
+				NativeSockets.preload();
+			}
 		}
 		else if (role == ProcessRole.MASTER) {
 			tag = "master";
