@@ -124,6 +124,21 @@ class ClassDataSharingIT {
 			forker.signal("TERM");
 			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
 		}
+		// The next master prepares a cache for the new jar and deletes the old one
+		try (ForkerProcess forker = ForkerProcess.jar(jar)
+			.name("class-data-sharing-redeploy")
+			.args("--forker.workers=1", "--forker.worker.class-data-sharing.enabled=true",
+					"--forker.worker.class-data-sharing.directory=" + directory.resolve("cache"))
+			.start()) {
+			forker.awaitOutput("All 1 workers are ready", Duration.ofSeconds(120));
+			assertThat(forker.output()).contains("of an earlier version of the jar");
+			try (Stream<Path> entries = Files.list(directory.resolve("cache"))) {
+				assertThat(entries.filter(Files::isDirectory)).hasSize(1);
+			}
+			forker.signal("TERM");
+			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
+			forker.assertNoErrorsLogged();
+		}
 	}
 
 }

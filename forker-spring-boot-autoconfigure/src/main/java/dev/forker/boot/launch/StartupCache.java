@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import jnr.posix.POSIXFactory;
 import org.apache.commons.logging.Log;
@@ -42,7 +45,8 @@ import dev.forker.boot.diagnostics.Durations;
  * {@code 0700}, checked for its owner and mode (and that it is no symbolic link) before
  * every use, and refused with a warning otherwise, so that no one else can plant a jar or
  * an archive that workers would run. Its key covers the jar's content and the JVM. The
- * lock that keeps two masters from preparing it at once has a timeout.
+ * lock that keeps two masters from preparing it at once has a timeout. Each start deletes
+ * the caches of earlier contents of the same jar path on the same JVM.
  *
  * @since 0.1.0
  */
@@ -53,6 +57,10 @@ final class StartupCache {
 	private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
 
 	private static final String READY = "ready";
+
+	private static final String ORIGIN = "origin";
+
+	private static final Pattern KEY = Pattern.compile("[0-9a-f]{32}");
 
 	private static final Duration TRAINING_TIMEOUT = Duration.ofMinutes(5);
 
@@ -118,6 +126,7 @@ final class StartupCache {
 					logger.info("Workers start with the " + describe() + " " + cache);
 				}
 			}
+			prune(this.root, key, origin(jar));
 			List<String> options = new ArrayList<>();
 			options.add((aot() ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + cache);
 			options.addAll(commandLine.jvmOptions());
@@ -238,6 +247,7 @@ final class StartupCache {
 		if (!Files.isRegularFile(cache, LinkOption.NOFOLLOW_LINKS)) {
 			throw new IOException("the training run wrote no cache, see " + directory.resolve("training.log"));
 		}
+		Files.writeString(directory.resolve(ORIGIN), origin(jar), StandardOpenOption.CREATE_NEW);
 		Files.createFile(directory.resolve(READY));
 		logger.info("Prepared the " + describe() + " in "
 				+ Durations.format(Duration.ofNanos(System.nanoTime() - started)));
@@ -269,6 +279,59 @@ final class StartupCache {
 		}
 	}
 
+	/**
+	 * Delete the caches made for other contents of the same jar path by the same Java
+	 * runtime: the versions of the application deployed before this one (a hundred
+	 * megabytes or more each). A master still running an older version no longer uses its
+	 * cache, since its jar changed (see {@link CachedLaunch#isCurrent()}); a cache being
+	 * prepared is locked and left alone, and so is every cache without an origin.
+	 * @param root the cache directory
+	 * @param key the key of the cache in use
+	 * @param origin the origin of the cache in use
+	 */
+	static void prune(Path root, String key, String origin) {
+		try (DirectoryStream<Path> entries = Files.newDirectoryStream(root,
+				(entry) -> KEY.matcher(entry.getFileName().toString()).matches())) {
+			for (Path directory : entries) {
+				String name = directory.getFileName().toString();
+				Path originFile = directory.resolve(ORIGIN);
+				if (name.equals(key) || !Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)
+						|| !Files.isRegularFile(originFile, LinkOption.NOFOLLOW_LINKS)
+						|| !Files.readString(originFile).equals(origin)) {
+					continue;
+				}
+				Path lockPath = root.resolve(name + ".lock");
+				try (FileChannel lockFile = FileChannel.open(lockPath, StandardOpenOption.CREATE,
+						StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS); FileLock lock = lockFile.tryLock()) {
+					if (lock != null) {
+						FileSystemUtils.deleteRecursively(directory);
+						Files.deleteIfExists(lockPath);
+						logger.info("Deleted the startup cache " + directory + " of an earlier version of the jar");
+					}
+				}
+				catch (OverlappingFileLockException ex) {
+					// This JVM prepares it
+				}
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.debug("Could not delete the startup caches of earlier versions in " + root, ex);
+		}
+	}
+
+	/**
+	 * Return what a cache is made from besides the jar's content: the jar's path and the
+	 * Java runtime.
+	 */
+	private String origin(Path jar) {
+		return String.join("\n", originParts(jar));
+	}
+
+	private List<String> originParts(Path jar) {
+		return List.of(jar.toString(), System.getProperty("java.home"), System.getProperty("java.vm.version"),
+				aot() ? "aot" : "cds");
+	}
+
 	private String key(Path jar) throws IOException {
 		try {
 			MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -279,8 +342,7 @@ final class StartupCache {
 					digest.update(buffer, 0, read);
 				}
 			}
-			for (String part : List.of(jar.toString(), System.getProperty("java.home"),
-					System.getProperty("java.vm.version"), aot() ? "aot" : "cds")) {
+			for (String part : originParts(jar)) {
 				digest.update(part.getBytes(StandardCharsets.UTF_8));
 				digest.update((byte) 0);
 			}
