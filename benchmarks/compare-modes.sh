@@ -5,7 +5,7 @@
 #
 #   benchmarks/compare-modes.sh [repetitions]
 #
-# Prints one block per run; the README quotes the median of 3 repetitions.
+# Prints one block per run; docs/modes-and-servers.md quotes the median of 3 repetitions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repetitions=${1:-3}
