@@ -3,6 +3,7 @@ package dev.forker.boot;
 import java.util.OptionalInt;
 
 import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.worker.WorkerAgent;
 
 /**
  * Where the running code lives in a forker deployment. The application context only ever
@@ -32,6 +33,24 @@ public final class Forker {
 	public static OptionalInt workerId() {
 		WorkerEnvironment worker = WorkerEnvironment.current();
 		return (worker != null) ? OptionalInt.of(worker.workerId()) : OptionalInt.empty();
+	}
+
+	/**
+	 * Return whether this JVM holds a role: whether it does the work that the whole
+	 * application does once, such as running the scheduled jobs that run once per
+	 * application. A JVM that is not a forker worker is the whole application and holds
+	 * every role.
+	 * @param role the role
+	 * @return whether this JVM holds the role now
+	 * @see WorkerRoleGrantedEvent
+	 * @see WorkerRoleRevokedEvent
+	 */
+	public static boolean hasRole(WorkerRole role) {
+		if (!isWorker()) {
+			return true;
+		}
+		WorkerAgent agent = WorkerAgent.current();
+		return agent != null && agent.getRoles().has(role.name());
 	}
 
 }

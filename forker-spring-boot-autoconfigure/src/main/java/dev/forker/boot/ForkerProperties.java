@@ -58,6 +58,8 @@ public class ForkerProperties {
 
 	private final Metrics metrics = new Metrics();
 
+	private final Scheduling scheduling = new Scheduling();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -116,6 +118,10 @@ public class ForkerProperties {
 
 	public Metrics getMetrics() {
 		return this.metrics;
+	}
+
+	public Scheduling getScheduling() {
+		return this.scheduling;
 	}
 
 	/**
@@ -477,6 +483,63 @@ public class ForkerProperties {
 
 		public void setWorkerTag(boolean workerTag) {
 			this.workerTag = workerTag;
+		}
+
+	}
+
+	/**
+	 * Scheduled jobs across workers.
+	 */
+	public static class Scheduling {
+
+		/**
+		 * Where the application's scheduled jobs (@Scheduled methods and the tasks of
+		 * SchedulingConfigurers) run: once per application, in the one worker the master
+		 * gives the scheduler role (once), or in every worker (every-worker). Jobs marked
+		 * with @EveryWorker or listed in forker.scheduling.every-worker-jobs run in every
+		 * worker either way.
+		 */
+		private Mode mode = Mode.ONCE;
+
+		/**
+		 * Scheduled jobs that run in every worker, by the name Spring gives them: the
+		 * fully qualified class name, a dot and the method name, such as
+		 * com.example.CacheRefresher.refresh. For jobs in code that cannot be annotated
+		 * with @EveryWorker.
+		 */
+		private List<String> everyWorkerJobs = new ArrayList<>();
+
+		public Mode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(Mode mode) {
+			this.mode = mode;
+		}
+
+		public List<String> getEveryWorkerJobs() {
+			return this.everyWorkerJobs;
+		}
+
+		public void setEveryWorkerJobs(List<String> everyWorkerJobs) {
+			this.everyWorkerJobs = everyWorkerJobs;
+		}
+
+		/**
+		 * Where scheduled jobs run.
+		 */
+		public enum Mode {
+
+			/**
+			 * Once per application: in the worker that holds the scheduler role.
+			 */
+			ONCE,
+
+			/**
+			 * In every worker, as without forker's scheduling support.
+			 */
+			EVERY_WORKER
+
 		}
 
 	}

@@ -7,8 +7,8 @@ import org.apache.coyote.http11.Http11NioProtocol;
 import org.eclipse.jetty.server.ServerConnector;
 import reactor.netty.http.server.HttpServer;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
-
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -19,16 +19,21 @@ import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jetty.JettyWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.sql.init.dependency.DatabaseInitializerDetector;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
 import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.server.WebFilter;
 
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.database.AwaitDatabaseInitialization;
+import dev.forker.boot.database.DatabaseInitializedReporter;
 import dev.forker.boot.grpc.ForkerNettyGrpcServerBuilderCustomizer;
 import dev.forker.boot.grpc.GrpcHealthOnShutdown;
 import dev.forker.boot.grpc.GrpcPortCheck;
@@ -38,8 +43,11 @@ import dev.forker.boot.jetty.ForkerJettyWebServerFactoryCustomizer;
 import dev.forker.boot.jetty.JettyConnectionDrain;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
 import dev.forker.boot.netty.NettyConnectionDrain;
+import dev.forker.boot.scheduling.OncePerApplicationScheduling;
+import dev.forker.boot.scheduling.WorkerRoleEventPublisher;
 import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
 import dev.forker.boot.worker.AvailabilityWorkerHealthCheck;
+import dev.forker.boot.worker.PerWorkerStateWarnings;
 import dev.forker.boot.worker.RequestCountingFilter;
 import dev.forker.boot.worker.RequestCountingWebFilter;
 import dev.forker.boot.worker.WorkerAgent;
@@ -105,6 +113,55 @@ public final class ForkerAutoConfiguration {
 				return new RequestCountingWebFilter(workerRequestCounter);
 			}
 
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(WorkerAgent.class)
+	static class WorkerRolesConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		WorkerRoleEventPublisher forkerWorkerRoleEventPublisher(WorkerAgent workerAgent,
+				ApplicationEventPublisher applicationEventPublisher) {
+			return new WorkerRoleEventPublisher(workerAgent, applicationEventPublisher);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		PerWorkerStateWarnings forkerPerWorkerStateWarnings(WorkerAgent workerAgent, ListableBeanFactory beanFactory,
+				Environment environment) {
+			return new PerWorkerStateWarnings(workerAgent, beanFactory, environment);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		OncePerApplicationScheduling forkerOncePerApplicationScheduling(WorkerAgent workerAgent,
+				ForkerProperties properties, ResourceLoader resourceLoader) {
+			ForkerProperties.Scheduling scheduling = properties.getScheduling();
+			ClassLoader classLoader = resourceLoader.getClassLoader();
+			return new OncePerApplicationScheduling(workerAgent,
+					scheduling.getMode() == ForkerProperties.Scheduling.Mode.EVERY_WORKER,
+					scheduling.getEveryWorkerJobs(),
+					(classLoader != null) ? classLoader : OncePerApplicationScheduling.class.getClassLoader());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(DatabaseInitializerDetector.class)
+	@ConditionalOnBean(WorkerAgent.class)
+	static class DatabaseInitializationConfiguration {
+
+		@Bean(AwaitDatabaseInitialization.BEAN_NAME)
+		AwaitDatabaseInitialization forkerAwaitDatabaseInitialization(WorkerAgent workerAgent) {
+			return new AwaitDatabaseInitialization(workerAgent);
+		}
+
+		@Bean
+		static DatabaseInitializedReporter forkerDatabaseInitializedReporter(WorkerAgent workerAgent) {
+			return new DatabaseInitializedReporter(workerAgent);
 		}
 
 	}

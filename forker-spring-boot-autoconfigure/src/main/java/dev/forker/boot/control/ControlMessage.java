@@ -18,7 +18,13 @@ import org.jspecify.annotations.Nullable;
 		@JsonSubTypes.Type(value = ControlMessage.StatusRequest.class, name = "status-request"),
 		@JsonSubTypes.Type(value = ControlMessage.StatusReply.class, name = "status-reply"),
 		@JsonSubTypes.Type(value = ControlMessage.CommandRequest.class, name = "command-request"),
-		@JsonSubTypes.Type(value = ControlMessage.CommandReply.class, name = "command-reply") })
+		@JsonSubTypes.Type(value = ControlMessage.CommandReply.class, name = "command-reply"),
+		@JsonSubTypes.Type(value = ControlMessage.DatabaseTurnRequest.class, name = "database-turn-request"),
+		@JsonSubTypes.Type(value = ControlMessage.DatabaseTurnReply.class, name = "database-turn-reply"),
+		@JsonSubTypes.Type(value = ControlMessage.DatabaseInitialized.class, name = "database-initialized"),
+		@JsonSubTypes.Type(value = ControlMessage.RoleGranted.class, name = "role-granted"),
+		@JsonSubTypes.Type(value = ControlMessage.RoleRevoked.class, name = "role-revoked"),
+		@JsonSubTypes.Type(value = ControlMessage.RoleReleased.class, name = "role-released") })
 public sealed interface ControlMessage {
 
 	/**
@@ -122,6 +128,67 @@ public sealed interface ControlMessage {
 	 * @param message what the master does, or why it refuses
 	 */
 	record CommandReply(long requestId, boolean accepted, String message) implements ControlMessage {
+
+	}
+
+	/**
+	 * A worker asks, before its application context is created, whether it initializes
+	 * the database (runs {@code spring.sql.init} scripts and migrations first) or follows
+	 * the worker that does.
+	 *
+	 * @param requestId the id the reply carries
+	 */
+	record DatabaseTurnRequest(long requestId) implements ControlMessage {
+
+	}
+
+	/**
+	 * The master's answer to a {@link DatabaseTurnRequest}.
+	 *
+	 * @param requestId the id of the request
+	 * @param initialize whether this worker initializes the database: the first worker of
+	 * a deployment or of a rolling restart
+	 * @param initialized whether the database has been initialized already, so that the
+	 * worker need not wait
+	 */
+	record DatabaseTurnReply(long requestId, boolean initialize, boolean initialized) implements ControlMessage {
+
+	}
+
+	/**
+	 * From the worker that initializes the database: its initializers have run. From the
+	 * master to every worker: the workers that wait for it may go on.
+	 */
+	record DatabaseInitialized() implements ControlMessage {
+
+	}
+
+	/**
+	 * The master gives a worker a role.
+	 *
+	 * @param role the name of the role, such as {@code SCHEDULER}
+	 */
+	record RoleGranted(String role) implements ControlMessage {
+
+	}
+
+	/**
+	 * The master takes a role back from a worker, which answers with {@link RoleReleased}
+	 * once the work of the role has stopped.
+	 *
+	 * @param role the role
+	 */
+	record RoleRevoked(String role) implements ControlMessage {
+
+	}
+
+	/**
+	 * A worker has stopped the work of a role the master took back: the master may give
+	 * the role to another worker.
+	 *
+	 * @param role the role
+	 */
+	record RoleReleased(String role) implements ControlMessage {
 
 	}
 

@@ -63,9 +63,17 @@ public record ForkerStatus(Master master, List<Worker> workers) {
 	 * @param requests the number of requests the process reported handled
 	 * @param lastExit how the previous process of this id ended, such as
 	 * {@code exit code 1} or {@code signal 9 (SIGKILL)}, or {@code null}
+	 * @param roles the roles the master gave the process: {@code scheduler} (it runs the
+	 * scheduled jobs that run once per application), {@code database-initializer} (it
+	 * initializes the database, or did last)
 	 */
 	public record Worker(int id, long pid, String state, Instant startedAt, long uptimeSeconds, int restarts,
-			@Nullable Instant lastHeartbeat, @Nullable String health, long requests, @Nullable String lastExit) {
+			@Nullable Instant lastHeartbeat, @Nullable String health, long requests, @Nullable String lastExit,
+			@Nullable List<String> roles) {
+
+		public Worker {
+			roles = (roles != null) ? List.copyOf(roles) : List.of();
+		}
 
 	}
 

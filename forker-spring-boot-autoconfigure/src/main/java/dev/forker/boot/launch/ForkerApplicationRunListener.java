@@ -6,17 +6,18 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.boot.bootstrap.ConfigurableBootstrapContext;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringApplicationRunListener;
+import org.springframework.boot.bootstrap.ConfigurableBootstrapContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 
+import dev.forker.boot.control.WorkerEnvironment;
+import dev.forker.boot.database.DatabaseTurns;
 import dev.forker.boot.launch.MasterLauncher;
 import dev.forker.boot.logging.LogForwarding;
 import dev.forker.boot.worker.WorkerAgent;
-import dev.forker.boot.control.WorkerEnvironment;
 
 /**
  * Where prefork mode begins. Once the environment is prepared (application properties and
@@ -65,6 +66,7 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 				// connected (the first workers wait for their master), both are there
 				this.agent = WorkerAgent.connect(worker);
 				LogForwarding.startWorker(worker);
+				DatabaseTurns.prepare(environment, this.agent, this.application.getClassLoader());
 			}
 			case SINGLE_PROCESS -> logger.info("forker.enabled is set, but this application runs as a single process: "
 					+ ProcessRole.singleProcessReason());

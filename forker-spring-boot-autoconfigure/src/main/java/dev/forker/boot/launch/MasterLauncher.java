@@ -17,6 +17,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ControlServer;
+import dev.forker.boot.database.InMemoryDatabase;
 import dev.forker.boot.launch.StartupCache.CachedLaunch;
 import dev.forker.boot.logging.LogForwarding;
 import dev.forker.boot.logging.MasterLogging;
@@ -51,6 +52,7 @@ final class MasterLauncher {
 		ForkerPropertiesValidator validator = new ForkerPropertiesValidator(processors);
 		validator.validate(properties);
 		PlatformSupport.check(System.getProperty("os.name", ""));
+		warnAboutInMemoryDatabase(environment, properties.determineWorkers());
 		List<PlannedPort> planned = PlannedPort.of(environment, webApplicationType);
 		PosixProcesses posix = PosixProcesses.load();
 		JavaCommandLine commandLine = JavaCommandLine.current().withoutDebugger();
@@ -85,6 +87,16 @@ final class MasterLauncher {
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("forker master failed", ex);
+		}
+	}
+
+	private static void warnAboutInMemoryDatabase(ConfigurableEnvironment environment, int workers) {
+		String database = InMemoryDatabase.describe(environment, MasterLauncher.class.getClassLoader());
+		if (database != null && workers > 1) {
+			logger.warn("The application uses an in-memory database, " + database + ": each of the " + workers
+					+ " workers has a database of its own, so what a request writes through one worker is missing"
+					+ " on the others. Use a database server that every worker connects to (such as PostgreSQL or"
+					+ " MySQL), or set forker.workers=1.");
 		}
 	}
 

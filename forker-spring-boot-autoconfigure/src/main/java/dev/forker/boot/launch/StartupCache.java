@@ -17,8 +17,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -72,6 +75,14 @@ final class StartupCache {
 		this.root = root;
 		this.javaVersion = javaVersion;
 	}
+
+	/**
+	 * Properties of the training run: no forker, no fixed port, and nothing that acts on
+	 * anything outside the process: no database initialization, migration or schema
+	 * generation, no Quartz scheduler. Scheduled jobs and runners never run, as the run
+	 * ends when the application context is refreshed.
+	 */
+	private static final Map<String, String> TRAINING_PROPERTIES = trainingProperties();
 
 	/**
 	 * Return the default cache directory of this user: {@code $XDG_CACHE_HOME/forker} or
@@ -238,10 +249,11 @@ final class StartupCache {
 		// add them
 		commandLine.programArguments()
 			.stream()
-			.filter((argument) -> !argument.startsWith("--server.port=") && !argument.startsWith("--forker.enabled=")
-					&& !argument.startsWith("--management.server.port="))
+			.filter((argument) -> !argument.startsWith("--management.server.port=") && TRAINING_PROPERTIES.keySet()
+				.stream()
+				.noneMatch((property) -> argument.startsWith("--" + property + "=")))
 			.forEach(training::add);
-		training.addAll(List.of("--forker.enabled=false", "--server.port=0"));
+		TRAINING_PROPERTIES.forEach((property, value) -> training.add("--" + property + "=" + value));
 		training.addAll(trainingArguments);
 		run(training, directory.resolve("training.log"));
 		if (!Files.isRegularFile(cache, LinkOption.NOFOLLOW_LINKS)) {
@@ -402,6 +414,19 @@ final class StartupCache {
 					(inode instanceof Long value) ? value : 0);
 		}
 
+	}
+
+	private static Map<String, String> trainingProperties() {
+		Map<String, String> properties = new LinkedHashMap<>();
+		properties.put("forker.enabled", "false");
+		properties.put("server.port", "0");
+		properties.put("spring.sql.init.mode", "never");
+		properties.put("spring.flyway.enabled", "false");
+		properties.put("spring.liquibase.enabled", "false");
+		properties.put("spring.jpa.hibernate.ddl-auto", "none");
+		properties.put("spring.jpa.generate-ddl", "false");
+		properties.put("spring.quartz.auto-startup", "false");
+		return Collections.unmodifiableMap(properties);
 	}
 
 }

@@ -69,6 +69,15 @@ final class ControlProtocol implements ControlServer.Handler {
 					"requested through worker " + process.id());
 			link.send(new ControlMessage.CommandReply(request.requestId(), reply.accepted(), reply.message()));
 		}
+		else if (message instanceof ControlMessage.DatabaseTurnRequest request) {
+			link.send(this.master.databaseTurn(process, request.requestId()));
+		}
+		else if (message instanceof ControlMessage.DatabaseInitialized) {
+			this.master.onDatabaseInitialized(process);
+		}
+		else if (message instanceof ControlMessage.RoleReleased released) {
+			this.master.onRoleReleased(process, released.role());
+		}
 		else {
 			logger.warn("Ignored unexpected " + message + " from " + process);
 		}

@@ -37,8 +37,10 @@ import dev.forker.boot.posix.ExitStatus;
  * Its collaborators do one job each: {@link WorkerTable} holds the state,
  * {@link WorkerProcesses} starts, signals and reaps processes, {@link RestartPolicy}
  * decides delays and the budget, {@link RollingRestart} tracks a rolling restart,
- * {@link Watchdog} finds late workers, {@link ControlProtocol} turns messages into events
- * and {@link StatusReport} describes it all.
+ * {@link Watchdog} finds late workers, {@link RoleHolder} gives the scheduler role to one
+ * worker at a time, {@link DatabaseInitialization} lets one worker initialize the
+ * database first, {@link ControlProtocol} turns messages into events and
+ * {@link StatusReport} describes it all.
  * <p>
  * All state lives on the thread that runs the loop: other threads (signals, the reaper)
  * only {@link #post(Runnable) post} tasks to it. The operating system is behind
@@ -90,6 +92,11 @@ public final class Master implements ControlServer.Handler {
 	private final StatusReport statusReport;
 
 	private final ControlProtocol protocol;
+
+	private final RoleHolder scheduler = new RoleHolder("SCHEDULER",
+			"runs the scheduled jobs that run once per application");
+
+	private final DatabaseInitialization database = new DatabaseInitialization();
 
 	private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
@@ -399,6 +406,7 @@ public final class Master implements ControlServer.Handler {
 		}
 		boolean wasReady = process.state() == WorkerState.READY;
 		process.retire();
+		this.scheduler.revoke(process);
 		if (wasReady) {
 			broadcastSummary();
 		}
@@ -413,6 +421,8 @@ public final class Master implements ControlServer.Handler {
 				capitalize(process.toString()) + " " + reason + ": requesting a thread dump (SIGQUIT) and killing it");
 		boolean wasReady = process.state() == WorkerState.READY;
 		process.state(WorkerState.UNRESPONSIVE);
+		// It may still run its jobs: nobody else gets the role until it is gone
+		this.scheduler.revoke(process);
 		if (wasReady) {
 			broadcastSummary();
 		}
@@ -429,6 +439,11 @@ public final class Master implements ControlServer.Handler {
 		WorkerProcess process = this.table.remove(pid);
 		if (process == null) {
 			return;
+		}
+		this.scheduler.exited(process);
+		this.database.exited(process);
+		if (!this.stopping) {
+			this.scheduler.assign(this.table.processes());
 		}
 		if (process.state() == WorkerState.READY && !this.stopping) {
 			broadcastSummary();
@@ -588,6 +603,7 @@ public final class Master implements ControlServer.Handler {
 		for (WorkerProcess process : this.table.processes()) {
 			boolean wasReady = process.wasReady();
 			process.retire();
+			this.scheduler.revoke(process);
 			if (!wasReady) {
 				process.killAt(Math.min(this.stopDeadlineNanos, now + UNREADY_STOP_GRACE_NANOS));
 			}
@@ -688,6 +704,9 @@ public final class Master implements ControlServer.Handler {
 			this.rollingRestart.finishStep(slot.id());
 		}
 		broadcastSummary();
+		// A worker that is ready has run its database initializers
+		this.database.done(process, this.table.processes());
+		this.scheduler.assign(this.table.processes());
 		startWaiting();
 		if (!this.everReady && this.table.readyCount() >= this.table.slotCount()) {
 			this.everReady = true;
@@ -718,6 +737,21 @@ public final class Master implements ControlServer.Handler {
 		return true;
 	}
 
+	ControlMessage.DatabaseTurnReply databaseTurn(WorkerProcess process, long requestId) {
+		return this.database.turn(process, requestId);
+	}
+
+	void onDatabaseInitialized(WorkerProcess process) {
+		this.database.done(process, this.table.processes());
+	}
+
+	void onRoleReleased(WorkerProcess process, String role) {
+		if (this.scheduler.released(process) && !this.stopping) {
+			logger.info(capitalize(process.toString()) + " released the " + this.scheduler.displayName() + " role");
+			this.scheduler.assign(this.table.processes());
+		}
+	}
+
 	ControlMessage.HeartbeatAck summary() {
 		return new ControlMessage.HeartbeatAck(this.table.slotCount(), this.table.readyCount());
 	}
@@ -734,7 +768,20 @@ public final class Master implements ControlServer.Handler {
 	}
 
 	ForkerStatus status() {
-		return this.statusReport.build(this.clock.nanoTime(), this.table, this.rollingRestart.describe());
+		return this.statusReport.build(this.clock.nanoTime(), this.table, this.rollingRestart.describe(), roles());
+	}
+
+	private Map<Long, List<String>> roles() {
+		Map<Long, List<String>> roles = new HashMap<>();
+		WorkerProcess scheduler = this.scheduler.holder();
+		if (scheduler != null) {
+			roles.computeIfAbsent(scheduler.pid(), (pid) -> new ArrayList<>()).add(this.scheduler.displayName());
+		}
+		WorkerProcess initializer = this.database.initializer();
+		if (initializer != null) {
+			roles.computeIfAbsent(initializer.pid(), (pid) -> new ArrayList<>()).add("database-initializer");
+		}
+		return roles;
 	}
 
 	// Commands
@@ -755,6 +802,8 @@ public final class Master implements ControlServer.Handler {
 					"a rolling restart is in progress: " + this.rollingRestart.describe());
 		}
 		this.rollingRestart.begin(this.table.slotIds(), origin);
+		// A new version: its first worker initializes the database, as one JVM would
+		this.database.newDeployment();
 		String message = "Rolling restart of " + this.table.slotCount() + " workers (" + origin
 				+ "): one at a time, each stopped once its replacement is ready";
 		logger.info(message);

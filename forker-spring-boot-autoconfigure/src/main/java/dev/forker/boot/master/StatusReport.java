@@ -42,7 +42,7 @@ final class StatusReport {
 		this.startedAt = startedAt;
 	}
 
-	ForkerStatus build(long now, WorkerTable table, @Nullable String rollingRestart) {
+	ForkerStatus build(long now, WorkerTable table, @Nullable String rollingRestart, Map<Long, List<String>> roles) {
 		List<ForkerStatus.Worker> workers = new ArrayList<>();
 		table.processes()
 			.stream()
@@ -53,7 +53,8 @@ final class StatusReport {
 				workers.add(new ForkerStatus.Worker(process.id(), process.pid(), process.state().displayName(),
 						process.startedAt(), TimeUnit.NANOSECONDS.toSeconds(now - process.startedNanos()),
 						(slot != null) ? slot.restarts() : 0, process.lastHeartbeatAt(), process.health(),
-						process.requests(), (lastExit != null) ? lastExit.toString() : null));
+						process.requests(), (lastExit != null) ? lastExit.toString() : null,
+						roles.getOrDefault(process.pid(), List.of())));
 			});
 		Map<String, Integer> ports = new LinkedHashMap<>();
 		this.ports.forEach((served) -> ports.put(served.property(), served.port()));

@@ -93,6 +93,10 @@ final class WorkerProcess {
 		this.state = state;
 	}
 
+	long readyNanos() {
+		return this.readyNanos;
+	}
+
 	boolean wasReady() {
 		return this.readyNanos >= 0;
 	}

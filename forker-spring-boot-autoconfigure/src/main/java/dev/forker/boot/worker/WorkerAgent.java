@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -89,6 +90,12 @@ public final class WorkerAgent implements Closeable {
 	private volatile @Nullable MasterSummary masterSummary;
 
 	private volatile @Nullable ScheduledFuture<?> heartbeats;
+
+	private final WorkerRoles roles = new WorkerRoles((role) -> send(new ControlMessage.RoleReleased(role)));
+
+	private final CountDownLatch databaseInitialized = new CountDownLatch(1);
+
+	private volatile @Nullable DatabaseTurn databaseTurn;
 
 	private volatile boolean closed;
 
@@ -255,6 +262,59 @@ public final class WorkerAgent implements Closeable {
 	}
 
 	/**
+	 * Return the roles the master gave this worker.
+	 * @return the roles
+	 */
+	public WorkerRoles getRoles() {
+		return this.roles;
+	}
+
+	/**
+	 * Ask the master whether this worker initializes the database or waits for the worker
+	 * that does. The answer is kept for {@link #getDatabaseTurn()}.
+	 * @param timeout how long to wait for the answer
+	 * @return the answer
+	 * @throws IllegalStateException if the master does not answer in time
+	 */
+	public DatabaseTurn requestDatabaseTurn(Duration timeout) {
+		long id = this.requestIds.incrementAndGet();
+		ControlMessage.DatabaseTurnReply reply = (ControlMessage.DatabaseTurnReply) request(id,
+				new ControlMessage.DatabaseTurnRequest(id), timeout);
+		DatabaseTurn turn = new DatabaseTurn(reply.initialize());
+		if (reply.initialized()) {
+			this.databaseInitialized.countDown();
+		}
+		this.databaseTurn = turn;
+		return turn;
+	}
+
+	/**
+	 * Return what the master answered to {@link #requestDatabaseTurn(Duration)}.
+	 * @return the answer, or {@code null} if this worker did not ask
+	 */
+	public @Nullable DatabaseTurn getDatabaseTurn() {
+		return this.databaseTurn;
+	}
+
+	/**
+	 * Wait until the worker that initializes the database has done it.
+	 * @param timeout how long to wait at most
+	 * @return whether it has
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	public boolean awaitDatabaseInitialized(Duration timeout) throws InterruptedException {
+		return this.databaseInitialized.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * Tell the master that this worker has initialized the database.
+	 */
+	public void reportDatabaseInitialized() {
+		this.databaseInitialized.countDown();
+		send(new ControlMessage.DatabaseInitialized());
+	}
+
+	/**
 	 * Return what the master said of all workers in its last answer to a heartbeat.
 	 * @return the summary, or {@code null} before the first answer
 	 */
@@ -381,19 +441,36 @@ public final class WorkerAgent implements Closeable {
 			}
 		}
 		else if (message instanceof ControlMessage.CommandReply reply) {
-			PendingRequest request = this.pending.get(reply.requestId());
-			if (request != null) {
-				request.future.complete(reply);
-			}
+			complete(reply.requestId(), reply);
+		}
+		else if (message instanceof ControlMessage.DatabaseTurnReply reply) {
+			complete(reply.requestId(), reply);
+		}
+		else if (message instanceof ControlMessage.DatabaseInitialized) {
+			this.databaseInitialized.countDown();
+		}
+		else if (message instanceof ControlMessage.RoleGranted granted) {
+			this.roles.granted(granted.role());
+		}
+		else if (message instanceof ControlMessage.RoleRevoked revoked) {
+			this.roles.revoked(revoked.role());
 		}
 		else {
 			logger.debug("Ignored unexpected control message " + message);
 		}
 	}
 
+	private void complete(long requestId, ControlMessage reply) {
+		PendingRequest request = this.pending.get(requestId);
+		if (request != null) {
+			request.future.complete(reply);
+		}
+	}
+
 	@Override
 	public void close() throws IOException {
 		this.closed = true;
+		this.roles.close();
 		ScheduledFuture<?> heartbeats = this.heartbeats;
 		if (heartbeats != null) {
 			heartbeats.cancel(false);
@@ -417,6 +494,16 @@ public final class WorkerAgent implements Closeable {
 		halt.setDaemon(true);
 		halt.start();
 		System.exit(1);
+	}
+
+	/**
+	 * The master's answer to {@link #requestDatabaseTurn(Duration)}.
+	 *
+	 * @param initialize whether this worker initializes the database; if not, it waits
+	 * for the worker that does and runs no {@code spring.sql.init} scripts
+	 */
+	public record DatabaseTurn(boolean initialize) {
+
 	}
 
 	/**

@@ -47,10 +47,11 @@ class ForkerActuateTests {
 	void metricsHaveOneRowPerWorkerIdWhileAReplacementStarts() {
 		Instant now = Instant.now();
 		List<ForkerStatus.Worker> workers = List.of(
-				new ForkerStatus.Worker(1, 101, "ready", now.minusSeconds(60), 60, 0, now, "UP", 10, null),
-				new ForkerStatus.Worker(1, 103, "starting", now, 0, 0, null, null, 0, null),
-				new ForkerStatus.Worker(2, 102, "stopping", now.minusSeconds(60), 60, 0, now, "UP", 5, null),
-				new ForkerStatus.Worker(2, 104, "ready", now, 1, 0, now, "UP", 0, null));
+				new ForkerStatus.Worker(1, 101, "ready", now.minusSeconds(60), 60, 0, now, "UP", 10, null,
+						List.of("scheduler")),
+				new ForkerStatus.Worker(1, 103, "starting", now, 0, 0, null, null, 0, null, List.of()),
+				new ForkerStatus.Worker(2, 102, "stopping", now.minusSeconds(60), 60, 0, now, "UP", 5, null, List.of()),
+				new ForkerStatus.Worker(2, 104, "ready", now, 1, 0, now, "UP", 0, null, List.of()));
 		assertThat(ForkerMetrics.currentProcessOfEachId(workers)).extracting(ForkerStatus.Worker::pid)
 			.containsExactly(101L, 104L);
 	}

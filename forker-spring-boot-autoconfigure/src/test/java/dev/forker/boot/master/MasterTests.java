@@ -499,6 +499,112 @@ class MasterTests {
 		assertThat(this.processes.signals(1000)).isEmpty();
 	}
 
+	@Test
+	void schedulerRoleGoesToOneReadyWorkerAndMovesOnlyOnceReleased(CapturedOutput output) {
+		start();
+		ready(1000);
+		assertThat(roleMessages(1000)).containsExactly(new ControlMessage.RoleGranted("SCHEDULER"));
+		ready(1001);
+		assertThat(roleMessages(1001)).as("one holder at a time").isEmpty();
+		assertThat(this.master.status().worker(1).get(0).roles()).containsExactly("scheduler");
+		this.master.onOperatorSignal("HUP");
+		tick();
+		long replacement = pidOf(1);
+		ready(replacement);
+		assertThat(roleMessages(1000)).endsWith(new ControlMessage.RoleRevoked("SCHEDULER"));
+		assertThat(roleMessages(replacement)).as("not before the old holder released it").isEmpty();
+		assertThat(roleMessages(1001)).isEmpty();
+		this.master.onMessage(link(1000), new ControlMessage.RoleReleased("SCHEDULER"));
+		assertThat(roleMessages(replacement)).as("the worker ready last, which no later step stops")
+			.containsExactly(new ControlMessage.RoleGranted("SCHEDULER"));
+		assertThat(output).contains("released the scheduler role");
+	}
+
+	@Test
+	void schedulerRoleOfACrashedWorkerGoesToAnotherAtOnce() {
+		start();
+		readyAll();
+		long holder = (roleMessages(1000).isEmpty()) ? 1001 : 1000;
+		long other = (holder == 1000) ? 1001 : 1000;
+		exit(holder, KILLED);
+		assertThat(roleMessages(other)).containsExactly(new ControlMessage.RoleGranted("SCHEDULER"));
+	}
+
+	@Test
+	void schedulerRoleOfAnUnresponsiveWorkerWaitsUntilItIsGone() {
+		start();
+		readyAll();
+		long holder = (roleMessages(1000).isEmpty()) ? 1001 : 1000;
+		long other = (holder == 1000) ? 1001 : 1000;
+		advance(Duration.ofSeconds(6));
+		heartbeat(other, 0);
+		advance(Duration.ofSeconds(5));
+		assertThat(this.processes.signals(holder)).contains(new Signalled(holder, ProcessSignal.QUIT, false));
+		assertThat(roleMessages(other)).as("a hung worker may still run its jobs").isEmpty();
+		exit(holder, KILLED);
+		assertThat(roleMessages(other)).containsExactly(new ControlMessage.RoleGranted("SCHEDULER"));
+	}
+
+	@Test
+	void firstWorkerToAskInitializesTheDatabaseAndTheOthersWaitForIt(CapturedOutput output) {
+		start();
+		assertThat(databaseTurn(1001)).isEqualTo(new ControlMessage.DatabaseTurnReply(1, true, false));
+		assertThat(databaseTurn(1000)).isEqualTo(new ControlMessage.DatabaseTurnReply(1, false, false));
+		this.master.onMessage(link(1001), new ControlMessage.DatabaseInitialized());
+		assertThat(link(1000).sent).contains(new ControlMessage.DatabaseInitialized());
+		assertThat(output).contains("Worker 2 (pid 1001) initializes the database")
+			.contains("Worker 2 (pid 1001) initialized the database");
+		readyAll();
+		exit(1000, CRASHED);
+		advance(Duration.ofSeconds(2));
+		long replacement = pidOf(1);
+		assertThat(databaseTurn(replacement)).as("a replacement runs no scripts again")
+			.isEqualTo(new ControlMessage.DatabaseTurnReply(1, false, true));
+		ready(replacement);
+		this.master.onOperatorSignal("HUP");
+		tick();
+		long deployed = pidOf(1);
+		assertThat(databaseTurn(deployed)).as("a rolling restart is a new deployment")
+			.isEqualTo(new ControlMessage.DatabaseTurnReply(1, true, false));
+	}
+
+	@Test
+	void workerThatDiesBeforeItInitializedTheDatabaseLeavesItToTheNext() {
+		this.properties.setWorkers(3);
+		start();
+		readyAll();
+		this.master.onOperatorSignal("HUP");
+		tick();
+		long first = pidOf(1);
+		assertThat(databaseTurn(first).initialize()).isTrue();
+		exit(first, CRASHED);
+		exit(1001, CRASHED);
+		advance(Duration.ofSeconds(2));
+		assertThat(databaseTurn(pidOf(2)).initialize()).isTrue();
+	}
+
+	@Test
+	void readyInitializerCountsAsDone() {
+		start();
+		assertThat(databaseTurn(1000).initialize()).isTrue();
+		assertThat(databaseTurn(1001).initialize()).isFalse();
+		ready(1000);
+		assertThat(link(1001).sent).contains(new ControlMessage.DatabaseInitialized());
+	}
+
+	private ControlMessage.DatabaseTurnReply databaseTurn(long pid) {
+		FakeLink link = link(pid);
+		this.master.onMessage(link, new ControlMessage.DatabaseTurnRequest(1));
+		return (ControlMessage.DatabaseTurnReply) link.sent.get(link.sent.size() - 1);
+	}
+
+	private List<ControlMessage> roleMessages(long pid) {
+		return link(pid).sent.stream()
+			.filter((message) -> message instanceof ControlMessage.RoleGranted
+					|| message instanceof ControlMessage.RoleRevoked)
+			.toList();
+	}
+
 	private void start() {
 		create();
 		this.master.start();
