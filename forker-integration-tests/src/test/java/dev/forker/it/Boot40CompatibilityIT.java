@@ -21,6 +21,10 @@ class Boot40CompatibilityIT {
 			.start()) {
 			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(120));
 			assertThat(forker.output()).contains("Spring Boot ::                (v4.0.9)");
+			// Its embedded H2 is a database per worker: forker says so
+			assertThat(forker.output())
+				.contains("The application uses an in-memory database, the embedded database Spring Boot creates")
+				.contains("each of the 2 workers has a database of its own");
 			Map<Long, WorkerAnswer> answers = forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
 			assertThat(answers.values()).extracting(WorkerAnswer::worker).containsExactlyInAnyOrder(1, 2);
 			for (int i = 0; i < 6; i++) {

@@ -77,6 +77,12 @@ final class EmbeddedPostgres implements AutoCloseable {
 				.redirectOutput(directory.resolve("postgres.log").toFile())
 				.start();
 			EmbeddedPostgres postgres = new EmbeddedPostgres(directory, server, port);
+			// Should the test JVM be stopped before close(), the server stops with it
+			Process started = server;
+			Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+				started.destroyForcibly();
+				started.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+			}, "embedded-postgres-stop"));
 			await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(postgres::accepts);
 			return postgres;
 		}

@@ -166,7 +166,7 @@ final class HttpProbe {
 		return new Response(status, headers.contains("transfer-encoding: chunked") ? dechunk(body) : body);
 	}
 
-	private static String dechunk(String chunked) {
+	static String dechunk(String chunked) {
 		StringBuilder body = new StringBuilder();
 		int position = 0;
 		while (position < chunked.length()) {

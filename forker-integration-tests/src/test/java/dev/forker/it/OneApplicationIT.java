@@ -58,7 +58,8 @@ class OneApplicationIT {
 			jvm.awaitOutput("Started PostgresApplication", Duration.ofSeconds(120));
 			assertThat(HttpProbe.get(jvm.port(), "/owners").body()).contains("George Franklin");
 			jvm.signal("TERM");
-			assertThat(jvm.awaitExit(Duration.ofSeconds(60))).isZero();
+			// A JVM stopped by SIGTERM exits with 128 + 15
+			assertThat(jvm.awaitExit(Duration.ofSeconds(60))).isIn(0, 143);
 			jvm.assertNoErrorsLogged();
 		}
 		String forked = newDatabase();
@@ -79,12 +80,10 @@ class OneApplicationIT {
 	@Test
 	void scheduledJobsRunOnceThroughACrashAndARollingRestart() throws Exception {
 		String database = newDatabase();
-		Instant started;
 		try (ForkerProcess forker = sample("sqlinit", database).name("scheduled-jobs")
 			.args("--forker.workers=2", "--app.jobs.rate=" + PERIOD.toMillis() + "ms")
 			.start()) {
 			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(120));
-			started = Instant.now();
 			forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
 			assertThat(forker.output()).contains("Scheduled jobs: 1 run once per application");
 			// Every worker refreshes its own copy; one of them reports
@@ -125,8 +124,9 @@ class OneApplicationIT {
 			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
 			forker.assertNoErrorsLogged();
 		}
-		Duration elapsed = Duration.between(started, Instant.now());
 		List<Run> reports = runs(database, "report");
+		// From the first run to the last: one per period, had one JVM run them
+		Duration elapsed = Duration.between(reports.get(0).startedAt(), reports.get(reports.size() - 1).finishedAt());
 		for (int i = 1; i < reports.size(); i++) {
 			Run previous = reports.get(i - 1);
 			Run next = reports.get(i);
@@ -138,9 +138,17 @@ class OneApplicationIT {
 			// each way. Both leave at most one period and some scheduling noise.
 			assertThat(gap).as("gap between " + previous + " and " + next).isLessThan(PERIOD.plusSeconds(2));
 		}
+		Duration longestGap = Duration.ZERO;
+		for (int i = 1; i < reports.size(); i++) {
+			Duration gap = Duration.between(reports.get(i - 1).finishedAt(), reports.get(i).startedAt());
+			longestGap = (gap.compareTo(longestGap) > 0) ? gap : longestGap;
+		}
+		System.out.println("Once-per-application job every " + PERIOD.toMillis() + " ms: " + reports.size()
+				+ " runs in " + elapsed.toMillis() + " ms on 2 workers through a kill -9 and a rolling restart, "
+				+ "no overlap, longest gap " + longestGap.toMillis() + " ms");
 		long expected = elapsed.toMillis() / PERIOD.toMillis();
 		assertThat((long) reports.size()).as("runs in " + elapsed + " at one per " + PERIOD)
-			.isBetween(expected / 2, expected + expected / 5 + 5);
+			.isBetween(expected / 2, expected + expected / 10 + 5);
 		assertThat(roleGrants(database))
 			.as("the scheduler role went to a worker at the start, after the crash, " + "and after the rolling restart")
 			.isGreaterThanOrEqualTo(3);

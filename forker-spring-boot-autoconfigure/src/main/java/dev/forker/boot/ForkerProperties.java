@@ -8,6 +8,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration properties of forker's prefork mode.
@@ -59,6 +60,8 @@ public class ForkerProperties {
 	private final Metrics metrics = new Metrics();
 
 	private final Scheduling scheduling = new Scheduling();
+
+	private final Sessions sessions = new Sessions();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -122,6 +125,10 @@ public class ForkerProperties {
 
 	public Scheduling getScheduling() {
 		return this.scheduling;
+	}
+
+	public Sessions getSessions() {
+		return this.sessions;
 	}
 
 	/**
@@ -540,6 +547,59 @@ public class ForkerProperties {
 			 */
 			EVERY_WORKER
 
+		}
+
+	}
+
+	/**
+	 * HTTP sessions across workers.
+	 */
+	public static class Sessions {
+
+		/**
+		 * Whether the workers keep HTTP sessions (servlet HttpSession, WebFlux
+		 * WebSession) in the master, through Spring Session, so that every worker sees
+		 * every session and a rolling restart or a crash logs nobody out. Off, or when
+		 * the application configures its own Spring Session store, each worker keeps its
+		 * own sessions as usual.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Largest number of sessions the master keeps. When it is reached, the sessions
+		 * used least recently make room for new ones.
+		 */
+		private int maxSessions = 100_000;
+
+		/**
+		 * Largest memory the master's sessions take, their serialized form and an
+		 * estimate of the rest. When it is reached, the sessions used least recently make
+		 * room for new ones.
+		 */
+		private DataSize maxMemory = DataSize.ofMegabytes(64);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getMaxSessions() {
+			return this.maxSessions;
+		}
+
+		public void setMaxSessions(int maxSessions) {
+			this.maxSessions = maxSessions;
+		}
+
+		public DataSize getMaxMemory() {
+			return this.maxMemory;
+		}
+
+		public void setMaxMemory(DataSize maxMemory) {
+			this.maxMemory = maxMemory;
 		}
 
 	}

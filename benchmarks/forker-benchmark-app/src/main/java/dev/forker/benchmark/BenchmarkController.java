@@ -6,6 +6,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import dev.forker.boot.Forker;
 
+import jakarta.servlet.http.HttpSession;
+
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -32,6 +34,20 @@ class BenchmarkController {
 	@GetMapping(path = "/hello", produces = "text/plain")
 	String hello() {
 		return "Hello, World!";
+	}
+
+	/**
+	 * A request that reads its session and writes it back: a visit counter, as a
+	 * logged-in page reads the user from the session.
+	 * @param session the HTTP session
+	 * @return the number of visits of this session
+	 */
+	@GetMapping(path = "/session", produces = "text/plain")
+	String session(HttpSession session) {
+		Integer visits = (Integer) session.getAttribute("visits");
+		int count = (visits != null) ? visits + 1 : 1;
+		session.setAttribute("visits", count);
+		return Integer.toString(count);
 	}
 
 	/**

@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
 		@JsonSubTypes.Type(value = ControlMessage.DatabaseInitialized.class, name = "database-initialized"),
 		@JsonSubTypes.Type(value = ControlMessage.RoleGranted.class, name = "role-granted"),
 		@JsonSubTypes.Type(value = ControlMessage.RoleRevoked.class, name = "role-revoked"),
-		@JsonSubTypes.Type(value = ControlMessage.RoleReleased.class, name = "role-released") })
+		@JsonSubTypes.Type(value = ControlMessage.RoleReleased.class, name = "role-released"),
+		@JsonSubTypes.Type(value = ControlMessage.SessionRequest.class, name = "session-request"),
+		@JsonSubTypes.Type(value = ControlMessage.SessionReply.class, name = "session-reply") })
 public sealed interface ControlMessage {
 
 	/**
@@ -189,6 +191,66 @@ public sealed interface ControlMessage {
 	 * @param role the role
 	 */
 	record RoleReleased(String role) implements ControlMessage {
+
+	}
+
+	/**
+	 * A worker loads, saves or deletes an HTTP session in the master's session store.
+	 *
+	 * @param requestId the id the reply carries
+	 * @param operation what to do
+	 * @param id the session id
+	 * @param originalId for {@link SessionOperation#SAVE}, the id the session had when it
+	 * was loaded, if it changed since
+	 * @param data for {@link SessionOperation#SAVE}, the session in its serialized form
+	 * @param maxInactiveSeconds for {@link SessionOperation#SAVE}, how long the session
+	 * lives unused; negative for ever
+	 */
+	record SessionRequest(long requestId, SessionOperation operation, String id, @Nullable String originalId,
+			byte @Nullable [] data, long maxInactiveSeconds) implements ControlMessage {
+
+		@Override
+		public String toString() {
+			return "SessionRequest[requestId=" + this.requestId + ", operation=" + this.operation + "]";
+		}
+
+	}
+
+	/**
+	 * The master's answer to a {@link SessionRequest}.
+	 *
+	 * @param requestId the id of the request
+	 * @param data for {@link SessionOperation#LOAD}, the session in its serialized form,
+	 * or {@code null} when there is no such session
+	 */
+	record SessionReply(long requestId, byte @Nullable [] data) implements ControlMessage {
+
+		@Override
+		public String toString() {
+			return "SessionReply[requestId=" + this.requestId + "]";
+		}
+
+	}
+
+	/**
+	 * What a {@link SessionRequest} does.
+	 */
+	enum SessionOperation {
+
+		/**
+		 * Return the session, if it exists and has not expired.
+		 */
+		LOAD,
+
+		/**
+		 * Store the session.
+		 */
+		SAVE,
+
+		/**
+		 * Remove the session.
+		 */
+		DELETE
 
 	}
 

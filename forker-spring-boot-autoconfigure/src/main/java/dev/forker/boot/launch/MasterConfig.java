@@ -5,9 +5,13 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.util.unit.DataSize;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ServedPort;
@@ -49,6 +53,7 @@ record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @N
 			.withGetterVisibility(JsonAutoDetect.Visibility.NONE)
 			.withIsGetterVisibility(JsonAutoDetect.Visibility.NONE))
 		.enable(MapperFeature.ALLOW_FINAL_FIELDS_AS_MUTATORS)
+		.addMixIn(DataSize.class, DataSizeMixin.class)
 		.build();
 
 	/**
@@ -79,6 +84,18 @@ record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @N
 			.findFirst()
 			.map(ServedPort::port)
 			.orElseThrow();
+	}
+
+	/**
+	 * Reads a {@link DataSize} back from its only field.
+	 */
+	abstract static class DataSizeMixin {
+
+		@JsonCreator
+		static DataSize ofBytes(@JsonProperty("bytes") long bytes) {
+			return DataSize.ofBytes(bytes);
+		}
+
 	}
 
 }

@@ -75,6 +75,9 @@ final class ControlProtocol implements ControlServer.Handler {
 		else if (message instanceof ControlMessage.DatabaseInitialized) {
 			this.master.onDatabaseInitialized(process);
 		}
+		else if (message instanceof ControlMessage.SessionRequest request) {
+			link.send(this.master.onSessionRequest(request));
+		}
 		else if (message instanceof ControlMessage.RoleReleased released) {
 			this.master.onRoleReleased(process, released.role());
 		}

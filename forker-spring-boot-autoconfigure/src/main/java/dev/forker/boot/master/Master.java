@@ -98,6 +98,10 @@ public final class Master implements ControlServer.Handler {
 
 	private final DatabaseInitialization database = new DatabaseInitialization();
 
+	private final SessionStore sessions;
+
+	private long nextSessionSweepNanos;
+
 	private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
 	private final SecureRandom random = new SecureRandom();
@@ -146,6 +150,8 @@ public final class Master implements ControlServer.Handler {
 		this.startedNanos = clock.nanoTime();
 		this.statusReport = new StatusReport(masterPid, mode(), ports, this.startedNanos, clock.instant());
 		this.protocol = new ControlProtocol(this.table, this);
+		ForkerProperties.Sessions sessions = properties.getSessions();
+		this.sessions = new SessionStore(sessions.getMaxSessions(), sessions.getMaxMemory().toBytes());
 	}
 
 	/**
@@ -315,6 +321,10 @@ public final class Master implements ControlServer.Handler {
 			}
 			restartDue(now);
 			advanceRollingRestart();
+			if (now - this.nextSessionSweepNanos >= 0) {
+				this.nextSessionSweepNanos = now + TimeUnit.SECONDS.toNanos(1);
+				this.sessions.removeExpired(now);
+			}
 		}
 		catch (Throwable ex) {
 			logger.error("forker master: checking the workers failed, the master goes on", ex);
@@ -442,9 +452,18 @@ public final class Master implements ControlServer.Handler {
 		}
 		this.scheduler.exited(process);
 		this.database.exited(process);
-		if (!this.stopping) {
-			this.scheduler.assign(this.table.processes());
+		try {
+			onExit(process, status);
 		}
+		finally {
+			if (!this.stopping) {
+				// After the exit is reported: another worker takes the role over
+				this.scheduler.assign(this.table.processes());
+			}
+		}
+	}
+
+	private void onExit(WorkerProcess process, ExitStatus status) {
 		if (process.state() == WorkerState.READY && !this.stopping) {
 			broadcastSummary();
 		}
@@ -750,6 +769,28 @@ public final class Master implements ControlServer.Handler {
 			logger.info(capitalize(process.toString()) + " released the " + this.scheduler.displayName() + " role");
 			this.scheduler.assign(this.table.processes());
 		}
+	}
+
+	ControlMessage.SessionReply onSessionRequest(ControlMessage.SessionRequest request) {
+		long now = this.clock.nanoTime();
+		byte[] data = null;
+		switch (request.operation()) {
+			case LOAD -> data = this.sessions.load(request.id(), now);
+			case SAVE -> {
+				byte[] session = request.data();
+				if (session != null) {
+					long maxInactive = request.maxInactiveSeconds();
+					this.sessions.save(request.id(), request.originalId(), session,
+							(maxInactive >= 0) ? TimeUnit.SECONDS.toNanos(maxInactive) : -1, now);
+				}
+			}
+			case DELETE -> this.sessions.delete(request.id());
+		}
+		return new ControlMessage.SessionReply(request.requestId(), data);
+	}
+
+	SessionStore sessions() {
+		return this.sessions;
 	}
 
 	ControlMessage.HeartbeatAck summary() {

@@ -307,6 +307,20 @@ public final class WorkerAgent implements Closeable {
 	}
 
 	/**
+	 * Load, save or delete an HTTP session in the master's session store.
+	 * @param request the request; its id is replaced by a new one
+	 * @param timeout how long to wait for the answer
+	 * @return the session's bytes, for a load of a session that exists
+	 * @throws IllegalStateException if the master does not answer in time
+	 */
+	public byte @Nullable [] session(ControlMessage.SessionRequest request, Duration timeout) {
+		long id = this.requestIds.incrementAndGet();
+		ControlMessage.SessionRequest numbered = new ControlMessage.SessionRequest(id, request.operation(),
+				request.id(), request.originalId(), request.data(), request.maxInactiveSeconds());
+		return ((ControlMessage.SessionReply) request(id, numbered, timeout)).data();
+	}
+
+	/**
 	 * Tell the master that this worker has initialized the database.
 	 */
 	public void reportDatabaseInitialized() {
@@ -444,6 +458,9 @@ public final class WorkerAgent implements Closeable {
 			complete(reply.requestId(), reply);
 		}
 		else if (message instanceof ControlMessage.DatabaseTurnReply reply) {
+			complete(reply.requestId(), reply);
+		}
+		else if (message instanceof ControlMessage.SessionReply reply) {
 			complete(reply.requestId(), reply);
 		}
 		else if (message instanceof ControlMessage.DatabaseInitialized) {

@@ -14,6 +14,8 @@ import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.util.unit.DataSize;
+
 import dev.forker.boot.ForkerMode;
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ServedPort;
@@ -136,6 +138,8 @@ class MasterLaunchTests {
 		properties.getRestart().setWindow(Duration.ofMinutes(7));
 		properties.getHealth().setMinReadyWorkers(2);
 		properties.getMaster().setLightweight(true);
+		properties.getSessions().setMaxMemory(DataSize.ofMegabytes(3));
+		properties.getScheduling().setMode(ForkerProperties.Scheduling.Mode.EVERY_WORKER);
 		List<ServedPort> ports = List.of(new ServedPort("server.port", 9000, 5),
 				new ServedPort("management.server.port", 9001, 6));
 		List<WorkerProcesses.Started> started = List.of(
@@ -158,6 +162,8 @@ class MasterLaunchTests {
 		assertThat(read.getRestart().getMaxRestarts()).isEqualTo(4);
 		assertThat(read.getRestart().getWindow()).isEqualTo(Duration.ofMinutes(7));
 		assertThat(read.getHealth().getMinReadyWorkers()).isEqualTo(2);
+		assertThat(read.getSessions().getMaxMemory()).isEqualTo(DataSize.ofMegabytes(3));
+		assertThat(read.getScheduling().getMode()).isEqualTo(ForkerProperties.Scheduling.Mode.EVERY_WORKER);
 		assertThat(copy.commandLine()).isEqualTo(this.jarLaunch);
 		assertThat(copy.ports()).isEqualTo(ports);
 		assertThat(copy.serverPort()).isEqualTo(9000);

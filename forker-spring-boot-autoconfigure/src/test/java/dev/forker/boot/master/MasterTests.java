@@ -507,6 +507,7 @@ class MasterTests {
 		ready(1001);
 		assertThat(roleMessages(1001)).as("one holder at a time").isEmpty();
 		assertThat(this.master.status().worker(1).get(0).roles()).containsExactly("scheduler");
+		this.clock.advance(Duration.ofSeconds(1));
 		this.master.onOperatorSignal("HUP");
 		tick();
 		long replacement = pidOf(1);

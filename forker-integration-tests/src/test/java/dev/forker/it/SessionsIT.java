@@ -1,0 +1,144 @@
+package dev.forker.it;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * HTTP sessions every worker sees: a Spring Security form login on an application with
+ * its own parent and only the starter added, on a real PostgreSQL, stays logged in on 2
+ * workers with every request on a new connection, through a rolling restart and a worker
+ * crash; and a WebFlux session on Netty and a servlet session on Jetty keep their
+ * attributes across workers.
+ */
+class SessionsIT {
+
+	private static EmbeddedPostgres postgres;
+
+	@BeforeAll
+	static void startPostgres() throws Exception {
+		postgres = EmbeddedPostgres.start();
+		postgres.createDatabase("sessions");
+	}
+
+	@AfterAll
+	static void stopPostgres() throws Exception {
+		if (postgres != null) {
+			postgres.close();
+		}
+	}
+
+	@Test
+	void loginStaysThroughNewConnectionsARollingRestartAndACrash() throws Exception {
+		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar("sample-postgres"))
+			.name("sessions-login")
+			.args("--forker.workers=2", "--spring.profiles.active=sqlinit",
+					"--spring.datasource.url=" + postgres.jdbcUrl("sessions"), "--app.jobs.enabled=false",
+					"--server.servlet.session.cookie.name=APPSESSION")
+			.start()) {
+			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(120));
+			forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
+			assertThat(forker.output()).contains("HTTP sessions are kept in the forker master");
+			Browser browser = new Browser(forker.port());
+			assertThat(browser.get("/account").status()).as("not logged in yet").isEqualTo(302);
+			Browser.Page login = browser.logIn("betty", "davis");
+			assertThat(login.status()).as(login.toString()).isEqualTo(302);
+			assertThat(login.location()).doesNotContain("error");
+			assertThat(browser.cookies()).as("Spring Boot's cookie name").containsKey("APPSESSION");
+			int visits = visitsOnBothWorkers(browser, 0);
+
+			Set<Long> before = livePids(status(forker));
+			forker.signal("HUP");
+			await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+				JsonNode status = status(forker);
+				assertThat(status.at("/master/rollingRestart").isNull()).isTrue();
+				assertThat(livePids(status)).hasSize(2).doesNotContainAnyElementsOf(before);
+			});
+			visits = visitsOnBothWorkers(browser, visits);
+
+			long victim = livePids(status(forker)).iterator().next();
+			ForkerProcess.signal(victim, "KILL");
+			await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+				JsonNode status = status(forker);
+				assertThat(livePids(status)).hasSize(2).doesNotContain(victim);
+			});
+			visitsOnBothWorkers(browser, visits);
+
+			forker.signal("TERM");
+			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
+			forker.assertNoErrorsLogged();
+		}
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "webflux", "jetty" })
+	void sessionKeepsItsAttributesAcrossWorkers(String sample) throws Exception {
+		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar("sample-" + sample))
+			.name("sessions-" + sample)
+			.args("--forker.workers=2")
+			.start()) {
+			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(120));
+			forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
+			Browser browser = new Browser(forker.port());
+			Set<Long> pids = new HashSet<>();
+			for (int visit = 1; visit <= 20; visit++) {
+				Browser.Page page = browser.get("/session/visits");
+				assertThat(page.status()).as(page.toString()).isEqualTo(200);
+				JsonNode answer = Json.parse(page.body());
+				assertThat(answer.get("visits").asInt()).as("visit " + visit + ": " + page.body()).isEqualTo(visit);
+				pids.add(answer.get("pid").asLong());
+			}
+			assertThat(pids).as("both workers served the session").hasSize(2);
+			forker.signal("TERM");
+			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
+			forker.assertNoErrorsLogged();
+		}
+	}
+
+	/**
+	 * Visit the account page 20 times, each on a new connection, until both workers have
+	 * served it: every visit is recognised, and counts on from the last.
+	 */
+	private static int visitsOnBothWorkers(Browser browser, int visits) throws Exception {
+		Set<Long> pids = new HashSet<>();
+		int count = visits;
+		for (int i = 0; i < 20 || pids.size() < 2; i++) {
+			assertThat(i).as("both workers served the session within 200 requests").isLessThan(200);
+			Browser.Page page = browser.get("/account");
+			assertThat(page.status()).as("request " + (i + 1) + " after the login: " + page).isEqualTo(200);
+			JsonNode account = Json.parse(page.body());
+			assertThat(account.get("user").asString()).isEqualTo("betty");
+			count++;
+			assertThat(account.get("visits").asInt()).as(page.body()).isEqualTo(count);
+			pids.add(account.get("pid").asLong());
+		}
+		return count;
+	}
+
+	private static JsonNode status(ForkerProcess forker) throws Exception {
+		HttpProbe.Response response = HttpProbe.get(forker.port(), "/actuator/forker");
+		assertThat(response.status()).as(response.body()).isEqualTo(200);
+		return Json.parse(response.body());
+	}
+
+	private static Set<Long> livePids(JsonNode status) {
+		Set<Long> pids = new HashSet<>();
+		for (JsonNode worker : status.get("workers")) {
+			if ("ready".equals(worker.get("state").asString())) {
+				pids.add(worker.get("pid").asLong());
+			}
+		}
+		return pids;
+	}
+
+}

@@ -1,0 +1,176 @@
+package dev.forker.boot.master;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The HTTP sessions of every worker, kept in the master so that a session created on one
+ * worker is seen by all, and outlives the worker: a rolling restart or a crash logs
+ * nobody out. Workers store each session as opaque bytes (their serialized form) over the
+ * control channel, which only the master's own workers can reach.
+ * <p>
+ * Memory is bounded: a session expires after its own maximum inactive interval, and when
+ * the store holds {@code forker.sessions.max-sessions} sessions or
+ * {@code forker.sessions.max-memory} bytes, the sessions used least recently make room
+ * for new ones, so that a flood of new sessions logs out idle users rather than taking
+ * the master down.
+ *
+ * @since 0.1.0
+ */
+final class SessionStore {
+
+	private static final Log logger = LogFactory.getLog(SessionStore.class);
+
+	private static final long EVICTION_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+	/**
+	 * What a session costs beyond its bytes: the entry, its id and the map's node.
+	 */
+	static final int OVERHEAD_BYTES = 160;
+
+	private final int maxSessions;
+
+	private final long maxBytes;
+
+	// Access order: the eldest entry is the session used least recently
+	private final LinkedHashMap<String, Entry> sessions = new LinkedHashMap<>(16, 0.75f, true);
+
+	private long bytes;
+
+	private long evicted;
+
+	private long lastEvictionLogNanos = Long.MIN_VALUE;
+
+	SessionStore(int maxSessions, long maxBytes) {
+		this.maxSessions = maxSessions;
+		this.maxBytes = maxBytes;
+	}
+
+	/**
+	 * Return a session that has not expired.
+	 * @param id the session id
+	 * @param now the time now
+	 * @return its bytes, or {@code null}
+	 */
+	byte @Nullable [] load(String id, long now) {
+		Entry entry = this.sessions.get(id);
+		if (entry == null) {
+			return null;
+		}
+		if (entry.expired(now)) {
+			remove(id);
+			return null;
+		}
+		return entry.data;
+	}
+
+	/**
+	 * Store a session, replacing its previous version and, when its id changed, the
+	 * session under its former id.
+	 * @param id the session id
+	 * @param originalId the id the session had when it was loaded, or {@code null}
+	 * @param data the session's bytes
+	 * @param maxInactiveNanos how long the session lives unused, or a negative value for
+	 * ever
+	 * @param now the time now
+	 */
+	void save(String id, @Nullable String originalId, byte[] data, long maxInactiveNanos, long now) {
+		if (originalId != null && !originalId.equals(id)) {
+			remove(originalId);
+		}
+		remove(id);
+		Entry entry = new Entry(data, (maxInactiveNanos >= 0) ? now + maxInactiveNanos : Long.MAX_VALUE,
+				maxInactiveNanos >= 0);
+		makeRoom(size(id, data), now);
+		this.sessions.put(id, entry);
+		this.bytes += size(id, data);
+	}
+
+	/**
+	 * Remove a session.
+	 * @param id the session id
+	 */
+	void delete(String id) {
+		remove(id);
+	}
+
+	/**
+	 * Remove the sessions that have expired.
+	 * @param now the time now
+	 * @return how many were removed
+	 */
+	int removeExpired(long now) {
+		int removed = 0;
+		Iterator<Map.Entry<String, Entry>> entries = this.sessions.entrySet().iterator();
+		while (entries.hasNext()) {
+			Map.Entry<String, Entry> entry = entries.next();
+			if (entry.getValue().expired(now)) {
+				entries.remove();
+				this.bytes -= size(entry.getKey(), entry.getValue().data);
+				removed++;
+			}
+		}
+		return removed;
+	}
+
+	int count() {
+		return this.sessions.size();
+	}
+
+	long bytes() {
+		return this.bytes;
+	}
+
+	long evicted() {
+		return this.evicted;
+	}
+
+	private void makeRoom(long needed, long now) {
+		if (this.sessions.size() < this.maxSessions && this.bytes + needed <= this.maxBytes) {
+			return;
+		}
+		removeExpired(now);
+		int evictedNow = 0;
+		Iterator<Map.Entry<String, Entry>> eldest = this.sessions.entrySet().iterator();
+		while (eldest.hasNext() && (this.sessions.size() >= this.maxSessions || this.bytes + needed > this.maxBytes)) {
+			Map.Entry<String, Entry> entry = eldest.next();
+			eldest.remove();
+			this.bytes -= size(entry.getKey(), entry.getValue().data);
+			evictedNow++;
+		}
+		this.evicted += evictedNow;
+		if (evictedNow > 0 && (this.lastEvictionLogNanos == Long.MIN_VALUE
+				|| now - this.lastEvictionLogNanos >= EVICTION_LOG_INTERVAL_NANOS)) {
+			this.lastEvictionLogNanos = now;
+			logger.warn("The session store is full (forker.sessions.max-sessions=" + this.maxSessions
+					+ ", forker.sessions.max-memory=" + this.maxBytes + " bytes): removed the sessions used least "
+					+ "recently, " + this.evicted + " so far. Raise the limits if these users were active.");
+		}
+	}
+
+	private void remove(String id) {
+		Entry removed = this.sessions.remove(id);
+		if (removed != null) {
+			this.bytes -= size(id, removed.data);
+		}
+	}
+
+	private static long size(String id, byte[] data) {
+		return (long) data.length + 2L * id.length() + OVERHEAD_BYTES;
+	}
+
+	private record Entry(byte[] data, long expiresAtNanos, boolean expires) {
+
+		boolean expired(long now) {
+			return this.expires && now - this.expiresAtNanos >= 0;
+		}
+
+	}
+
+}
