@@ -33,7 +33,8 @@ import dev.forker.boot.worker.WorkerAgent;
  *
  * @since 0.1.0
  */
-// Before WebFlux's, whose WebSessionManager would otherwise take the name Spring Session's
+// Before WebFlux's, whose WebSessionManager would otherwise take the name Spring
+// Session's
 // needs; after Spring Boot's own session stores, which win
 @AutoConfiguration(before = SessionAutoConfiguration.class,
 		beforeName = "org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration",
