@@ -168,6 +168,15 @@ public class ForkerProperties {
 		 */
 		private boolean autoSize = true;
 
+		/**
+		 * What to do when the workers may claim more memory than the deployment has: N
+		 * times each worker's maximum heap plus an estimate of each JVM's non-heap memory
+		 * and the master's, against the container's memory limit (cgroup) or else the
+		 * physical memory. 'warn' logs the figures and the fix, 'fail' refuses to start,
+		 * 'off' does not compare.
+		 */
+		private ForkerMemoryCheck memoryCheck = ForkerMemoryCheck.WARN;
+
 		private final ClassDataSharing classDataSharing = new ClassDataSharing();
 
 		/**
@@ -230,6 +239,14 @@ public class ForkerProperties {
 
 		public void setAutoSize(boolean autoSize) {
 			this.autoSize = autoSize;
+		}
+
+		public ForkerMemoryCheck getMemoryCheck() {
+			return this.memoryCheck;
+		}
+
+		public void setMemoryCheck(ForkerMemoryCheck memoryCheck) {
+			this.memoryCheck = memoryCheck;
 		}
 
 		public ClassDataSharing getClassDataSharing() {

@@ -90,8 +90,10 @@ final class SpawnedWorkers implements WorkerProcesses {
 	 */
 	static SpawnedWorkers of(PosixProcesses posix, MasterConfig config, long masterPid) {
 		ForkerProperties.Worker settings = config.properties().getWorker();
+		WorkerMemory memory = WorkerMemory.of(config.properties(), config.commandLine(), config.processors(),
+				config.workerEnvironment());
 		WorkerCommand command = new WorkerCommand(config.commandLine(), config.cache(), settings.getJvmArgs(),
-				settings.isAutoSize(), config.processors(), config.workerEnvironment());
+				settings.isAutoSize(), config.processors(), config.workerEnvironment(), memory);
 		return new SpawnedWorkers(posix, command, masterPid, ControlServer.socketPath(config.directory()),
 				config.ports(), settings.getHeartbeatInterval());
 	}
