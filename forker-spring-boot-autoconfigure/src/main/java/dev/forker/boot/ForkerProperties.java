@@ -177,6 +177,14 @@ public class ForkerProperties {
 		 */
 		private ForkerMemoryCheck memoryCheck = ForkerMemoryCheck.WARN;
 
+		/**
+		 * Whether to start each worker through util-linux's 'setpriv --pdeathsig TERM'
+		 * when it is installed (Linux), so that the kernel stops a worker the moment its
+		 * master dies, even before the worker's JVM runs any code. Without it a worker
+		 * notices that its master is gone once its JVM has started.
+		 */
+		private boolean parentDeathSignal = true;
+
 		private final ClassDataSharing classDataSharing = new ClassDataSharing();
 
 		/**
@@ -247,6 +255,14 @@ public class ForkerProperties {
 
 		public void setMemoryCheck(ForkerMemoryCheck memoryCheck) {
 			this.memoryCheck = memoryCheck;
+		}
+
+		public boolean isParentDeathSignal() {
+			return this.parentDeathSignal;
+		}
+
+		public void setParentDeathSignal(boolean parentDeathSignal) {
+			this.parentDeathSignal = parentDeathSignal;
 		}
 
 		public ClassDataSharing getClassDataSharing() {
