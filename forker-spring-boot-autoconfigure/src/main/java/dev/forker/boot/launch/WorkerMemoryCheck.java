@@ -44,7 +44,7 @@ final class WorkerMemoryCheck {
 		if (mode == ForkerMemoryCheck.FAIL) {
 			throw new ForkerMemoryExceededException(claim.describe(), claim.fix());
 		}
-		logger.warn(claim.describe() + " Under load a worker, or the whole container, would be killed for lack of "
+		logger.warn(claim.describe() + " Under load a worker, or the whole container, could be killed for lack of "
 				+ "memory. " + claim.fix() + " (" + ForkerMemoryExceededException.PROPERTY
 				+ "=fail refuses to start then, =off silences this warning.)");
 	}
