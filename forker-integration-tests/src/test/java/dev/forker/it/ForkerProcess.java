@@ -358,6 +358,8 @@ final class ForkerProcess implements AutoCloseable {
 
 		private Path directory;
 
+		private boolean defaultHeap = true;
+
 		private Builder(List<String> launch) {
 			this.launch = launch;
 		}
@@ -397,6 +399,16 @@ final class ForkerProcess implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * Leave out the {@code -Xmx256m} the JVM gets by default, which workers inherit
+		 * and which wins over a heap option in {@code JAVA_TOOL_OPTIONS}.
+		 * @return this builder
+		 */
+		Builder withoutDefaultHeap() {
+			this.defaultHeap = false;
+			return this;
+		}
+
 		Builder directory(Path directory) {
 			this.directory = directory;
 			return this;
@@ -406,7 +418,9 @@ final class ForkerProcess implements AutoCloseable {
 			int port = (this.port >= 0) ? this.port : FreePorts.find();
 			List<String> command = new ArrayList<>(this.wrapper);
 			command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-			command.add("-Xmx256m");
+			if (this.defaultHeap) {
+				command.add("-Xmx256m");
+			}
 			command.add("-XX:TieredStopAtLevel=1");
 			command.addAll(this.jvmOptions);
 			command.addAll(this.launch);

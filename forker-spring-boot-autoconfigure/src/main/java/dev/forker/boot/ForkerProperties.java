@@ -181,6 +181,23 @@ public class ForkerProperties {
 		 */
 		private boolean autoSize = true;
 
+		/**
+		 * What to do when the workers may claim more memory than the deployment has: N
+		 * times each worker's maximum heap plus an estimate of each JVM's non-heap memory
+		 * and the master's, against the container's memory limit (cgroup) or else the
+		 * physical memory. 'warn' logs the figures and the fix, 'fail' refuses to start,
+		 * 'off' does not compare.
+		 */
+		private ForkerMemoryCheck memoryCheck = ForkerMemoryCheck.WARN;
+
+		/**
+		 * Whether to start each worker through util-linux's 'setpriv --pdeathsig TERM'
+		 * when it is installed (Linux), so that the kernel stops a worker the moment its
+		 * master dies, even before the worker's JVM runs any code. Without it a worker
+		 * notices that its master is gone once its JVM has started.
+		 */
+		private boolean parentDeathSignal = true;
+
 		private final ClassDataSharing classDataSharing = new ClassDataSharing();
 
 		/**
@@ -243,6 +260,22 @@ public class ForkerProperties {
 
 		public void setAutoSize(boolean autoSize) {
 			this.autoSize = autoSize;
+		}
+
+		public ForkerMemoryCheck getMemoryCheck() {
+			return this.memoryCheck;
+		}
+
+		public void setMemoryCheck(ForkerMemoryCheck memoryCheck) {
+			this.memoryCheck = memoryCheck;
+		}
+
+		public boolean isParentDeathSignal() {
+			return this.parentDeathSignal;
+		}
+
+		public void setParentDeathSignal(boolean parentDeathSignal) {
+			this.parentDeathSignal = parentDeathSignal;
 		}
 
 		public ClassDataSharing getClassDataSharing() {

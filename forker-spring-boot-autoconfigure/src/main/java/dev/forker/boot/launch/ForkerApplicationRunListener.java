@@ -55,6 +55,19 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 		return 10;
 	}
 
+	/**
+	 * Connect a worker to its master as early as Spring Boot lets forker act, before the
+	 * environment and logging are prepared: from then on a worker whose master dies stops
+	 * at once.
+	 */
+	@Override
+	public void starting(ConfigurableBootstrapContext bootstrapContext) {
+		WorkerEnvironment worker = WorkerEnvironment.current();
+		if (worker != null && this.agent == null) {
+			this.agent = WorkerAgent.connect(worker);
+		}
+	}
+
 	@Override
 	public void environmentPrepared(ConfigurableBootstrapContext bootstrapContext,
 			ConfigurableEnvironment environment) {
@@ -62,9 +75,14 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 			case MASTER -> System.exit(MasterLauncher.run(environment, this.application.getWebApplicationType()));
 			case WORKER -> {
 				WorkerEnvironment worker = requireWorkerEnvironment();
+				WorkerAgent agent = this.agent;
+				if (agent == null) {
+					agent = WorkerAgent.connect(worker);
+					this.agent = agent;
+				}
+				agent.loggingStarted();
 				// The master listens on its log socket before its control socket: once
 				// connected (the first workers wait for their master), both are there
-				this.agent = WorkerAgent.connect(worker);
 				LogForwarding.startWorker(worker);
 				DatabaseTurns.prepare(environment, this.agent, this.application.getClassLoader());
 			}

@@ -54,8 +54,9 @@ final class MasterLauncher {
 		PlatformSupport.check(System.getProperty("os.name", ""));
 		warnAboutInMemoryDatabase(environment, properties.determineWorkers());
 		List<PlannedPort> planned = PlannedPort.of(environment, webApplicationType);
-		PosixProcesses posix = PosixProcesses.load();
 		JavaCommandLine commandLine = JavaCommandLine.current().withoutDebugger();
+		checkMemory(properties, commandLine, processors);
+		PosixProcesses posix = PosixProcesses.load();
 		CachedLaunch cache = prepareStartupCache(properties, commandLine, planned, processors);
 		try (OpenPorts ports = OpenPorts.open(planned, properties.getMode(), properties.getBacklog())) {
 			Path directory = ControlServer.createDirectory();
@@ -98,6 +99,24 @@ final class MasterLauncher {
 					+ " on the others. Use a database server that every worker connects to (such as PostgreSQL or"
 					+ " MySQL), or set forker.workers=1.");
 		}
+	}
+
+	/**
+	 * Compare what the workers may claim with the memory the deployment has, before
+	 * anything is started or bound, and say when the buildpack's heap is divided.
+	 */
+	private static void checkMemory(ForkerProperties properties, JavaCommandLine commandLine, int processors) {
+		WorkerMemory memory = WorkerMemory.of(properties, commandLine, processors, System.getenv());
+		int workers = properties.determineWorkers();
+		Long share = memory.buildpackHeapShare(workers);
+		JvmMemoryOptions.Sized calculated = memory.calculatedHeap();
+		if (share != null && calculated != null) {
+			logger.info("JAVA_TOOL_OPTIONS holds " + calculated.option() + " from the buildpack's memory calculator, "
+					+ "sized for one JVM: each of the " + workers + " workers gets -Xmx" + (share / WorkerMemory.MB)
+					+ "m instead, its share of the " + WorkerMemory.format(memory.memory().bytes()) + " of "
+					+ memory.memory().source() + " (forker.worker.auto-size)");
+		}
+		WorkerMemoryCheck.check(memory, workers, properties.getWorker().getMemoryCheck());
 	}
 
 	/**

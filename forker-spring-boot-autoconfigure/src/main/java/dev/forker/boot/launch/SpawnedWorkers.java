@@ -49,6 +49,8 @@ final class SpawnedWorkers implements WorkerProcesses {
 
 	private final WorkerCommand command;
 
+	private final ParentDeathSignal parentDeathSignal;
+
 	private final long masterPid;
 
 	private final Path controlSocket;
@@ -71,10 +73,11 @@ final class SpawnedWorkers implements WorkerProcesses {
 
 	private long spawns;
 
-	SpawnedWorkers(PosixProcesses posix, WorkerCommand command, long masterPid, Path controlSocket,
-			List<ServedPort> ports, Duration heartbeatInterval) {
+	SpawnedWorkers(PosixProcesses posix, WorkerCommand command, ParentDeathSignal parentDeathSignal, long masterPid,
+			Path controlSocket, List<ServedPort> ports, Duration heartbeatInterval) {
 		this.posix = posix;
 		this.command = command;
+		this.parentDeathSignal = parentDeathSignal;
 		this.masterPid = masterPid;
 		this.controlSocket = controlSocket;
 		this.ports = List.copyOf(ports);
@@ -90,10 +93,12 @@ final class SpawnedWorkers implements WorkerProcesses {
 	 */
 	static SpawnedWorkers of(PosixProcesses posix, MasterConfig config, long masterPid) {
 		ForkerProperties.Worker settings = config.properties().getWorker();
+		WorkerMemory memory = WorkerMemory.of(config.properties(), config.commandLine(), config.processors(),
+				config.workerEnvironment());
 		WorkerCommand command = new WorkerCommand(config.commandLine(), config.cache(), settings.getJvmArgs(),
-				settings.isAutoSize(), config.processors(), config.workerEnvironment());
-		return new SpawnedWorkers(posix, command, masterPid, ControlServer.socketPath(config.directory()),
-				config.ports(), settings.getHeartbeatInterval());
+				settings.isAutoSize(), config.processors(), config.workerEnvironment(), memory);
+		return new SpawnedWorkers(posix, command, ParentDeathSignal.of(settings.isParentDeathSignal()), masterPid,
+				ControlServer.socketPath(config.directory()), config.ports(), settings.getHeartbeatInterval());
 	}
 
 	/**
@@ -139,7 +144,8 @@ final class SpawnedWorkers implements WorkerProcesses {
 		WorkerSocketMode mode = inherited.isEmpty() ? WorkerSocketMode.REUSEPORT : WorkerSocketMode.INHERITED;
 		WorkerEnvironment worker = new WorkerEnvironment(workerId, this.masterPid, this.controlSocket, token, mode,
 				childPorts, this.heartbeatInterval, this.logSocket);
-		long pid = this.posix.spawn(this.command.command(workers), this.command.environment(worker), inherited);
+		long pid = this.posix.spawn(this.parentDeathSignal.wrap(this.command.command(workers)),
+				this.command.environment(worker), inherited);
 		this.spawned.add(pid);
 		this.identities.put(pid, workerId + ":" + token);
 		synchronized (this.childrenLock) {

@@ -49,6 +49,8 @@ final class WorkerCommand {
 
 	private final Map<String, String> baseEnvironment;
 
+	private final @Nullable WorkerMemory memory;
+
 	private boolean cacheOutdated;
 
 	/**
@@ -63,6 +65,24 @@ final class WorkerCommand {
 	 */
 	WorkerCommand(JavaCommandLine commandLine, @Nullable CachedLaunch cache, List<String> jvmArgs, boolean autoSize,
 			int processors, Map<String, String> baseEnvironment) {
+		this(commandLine, cache, jvmArgs, autoSize, processors, baseEnvironment, null);
+	}
+
+	/**
+	 * Create a new instance.
+	 * @param commandLine the command line of the master's JVM, without debugger options
+	 * @param cache how workers start with a startup cache, or {@code null}
+	 * @param jvmArgs extra JVM options for the workers, placed after the master's own
+	 * @param autoSize whether to size each worker JVM for its share of the machine
+	 * @param processors the number of available processors
+	 * @param baseEnvironment the environment workers start from, empty for this process's
+	 * own
+	 * @param memory the workers' memory, which sizes each worker's heap in place of the
+	 * buildpack memory calculator's, or {@code null}
+	 */
+	WorkerCommand(JavaCommandLine commandLine, @Nullable CachedLaunch cache, List<String> jvmArgs, boolean autoSize,
+			int processors, Map<String, String> baseEnvironment, @Nullable WorkerMemory memory) {
+		this.memory = memory;
 		this.commandLine = commandLine;
 		this.cache = cache;
 		this.jvmArgs = List.copyOf(jvmArgs);
@@ -81,7 +101,9 @@ final class WorkerCommand {
 		List<String> command = new ArrayList<>();
 		command.add(launch.executable());
 		if (this.autoSize) {
-			command.addAll(WorkerJvmSizing.options(workers, this.processors));
+			WorkerMemory memory = this.memory;
+			command.addAll((memory != null) ? memory.sizingOptions(workers)
+					: WorkerJvmSizing.options(workers, this.processors));
 		}
 		command.add(ENABLE_NATIVE_ACCESS);
 		command.addAll(launch.jvmOptions());

@@ -64,6 +64,12 @@ public final class WorkerAgent implements Closeable {
 
 	private static final String STARTING = "STARTING";
 
+	/**
+	 * How long a ready worker whose master is gone has for its shutdown hooks before it
+	 * halts: within the 2 seconds that an orphan may live.
+	 */
+	static final long ORPHAN_GRACE_MILLIS = 1000;
+
 	private static volatile @Nullable WorkerAgent current;
 
 	private final WorkerEnvironment environment;
@@ -98,6 +104,10 @@ public final class WorkerAgent implements Closeable {
 	private volatile @Nullable DatabaseTurn databaseTurn;
 
 	private volatile boolean closed;
+
+	private volatile boolean ready;
+
+	private volatile boolean loggingStarted;
 
 	WorkerAgent(WorkerEnvironment environment, SocketChannel channel, Consumer<WorkerEnvironment> masterGone) {
 		this.environment = environment;
@@ -247,7 +257,16 @@ public final class WorkerAgent implements Closeable {
 	 * Tell the master that this worker serves requests.
 	 */
 	public void reportReady() {
+		this.ready = true;
 		send(new ControlMessage.Ready());
+	}
+
+	/**
+	 * Note that Spring Boot's logging system is initialized: until then it drops every
+	 * log event, so a worker that stops before says why on its standard error.
+	 */
+	public void loggingStarted() {
+		this.loggingStarted = true;
 	}
 
 	/**
@@ -496,12 +515,31 @@ public final class WorkerAgent implements Closeable {
 		this.channel.close();
 	}
 
+	/**
+	 * Stop this worker because its master is gone. A worker that has not been ready yet
+	 * (its JVM or its application context is still starting) halts at once: closing a
+	 * context that is still refreshing waits for the refresh, and in shared mode the
+	 * worker already holds the listening socket. A ready worker exits through its
+	 * shutdown hooks (Spring Boot's graceful shutdown), and halts if they take longer
+	 * than {@link #ORPHAN_GRACE_MILLIS}, also when it was already stopping.
+	 */
 	private static void exitBecauseMasterIsGone(WorkerEnvironment environment) {
-		logger
-			.error("forker master (pid " + environment.masterPid() + ") is gone: " + environment.name() + " stops now");
+		WorkerAgent agent = current;
+		String message = "forker master (pid " + environment.masterPid() + ") is gone: " + environment.name()
+				+ " stops now";
+		if (haltsAtOnce(agent)) {
+			message += " (it was not ready yet, so it halts without closing its application context)";
+			logger.error(message);
+			if (agent == null || !agent.loggingStarted) {
+				System.err.println(message);
+			}
+			System.err.flush();
+			Runtime.getRuntime().halt(1);
+		}
+		logger.error(message);
 		Thread halt = new Thread(() -> {
 			try {
-				Thread.sleep(1000);
+				Thread.sleep(ORPHAN_GRACE_MILLIS);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -511,6 +549,16 @@ public final class WorkerAgent implements Closeable {
 		halt.setDaemon(true);
 		halt.start();
 		System.exit(1);
+	}
+
+	/**
+	 * Return whether a worker whose master is gone halts at once rather than run its
+	 * shutdown hooks.
+	 * @param agent the worker's agent, or {@code null} if it is not connected yet
+	 * @return {@code true} unless the worker has been ready
+	 */
+	static boolean haltsAtOnce(@Nullable WorkerAgent agent) {
+		return agent == null || !agent.ready;
 	}
 
 	/**

@@ -29,6 +29,19 @@ class FailureAnalyzersTests {
 	}
 
 	@Test
+	void memoryExceededNamesThePropertyTheFiguresAndTheFix() {
+		FailureAnalysis analysis = new ForkerMemoryExceededFailureAnalyzer()
+			.analyze(new IllegalStateException(new ForkerMemoryExceededException(
+					"2 workers may claim 2.31 GB, more than the 2.00 GB of the physical memory.",
+					"Set -Xmx656m in forker.worker.jvm-args in place of -Xmx1g, or set forker.workers=1.")));
+		assertThat(analysis.getDescription()).isEqualTo("forker cannot start: 2 workers may claim 2.31 GB, more "
+				+ "than the 2.00 GB of the physical memory. With forker.worker.memory-check=fail forker refuses to "
+				+ "start then: no worker was started and no port was taken.");
+		assertThat(analysis.getAction()).isEqualTo("Set -Xmx656m in forker.worker.jvm-args in place of -Xmx1g, or "
+				+ "set forker.workers=1. Or set forker.worker.memory-check=warn to start anyway with a warning.");
+	}
+
+	@Test
 	void portInUseNamesThePortAndTheFix() {
 		FailureAnalysis analysis = new ForkerPortInUseFailureAnalyzer()
 			.analyze(new ForkerPortInUseException("server.port",

@@ -64,6 +64,18 @@ class WorkerAgentTests {
 	}
 
 	@Test
+	void haltsAtOnceWhenTheMasterIsGoneUntilItHasBeenReady() throws Exception {
+		assertThat(WorkerAgent.haltsAtOnce(null)).as("not connected yet").isTrue();
+		try (FakeMaster master = FakeMaster.start(2); WorkerAgent agent = master.connect(() -> {
+		})) {
+			assertThat(WorkerAgent.haltsAtOnce(agent)).as("starting").isTrue();
+			agent.reportReady();
+			assertThat(WorkerAgent.haltsAtOnce(agent)).as("ready: graceful within the grace").isFalse();
+			assertThat(WorkerAgent.ORPHAN_GRACE_MILLIS).isLessThan(2000);
+		}
+	}
+
+	@Test
 	void waitsForAMasterThatDoesNotListenYet() throws Exception {
 		Path directory = Files.createTempDirectory("fake-master");
 		// This JVM's parent stands for the master: the agent waits while it lives
