@@ -39,8 +39,9 @@ import dev.forker.boot.posix.ExitStatus;
  * decides delays and the budget, {@link RollingRestart} tracks a rolling restart,
  * {@link Watchdog} finds late workers, {@link RoleHolder} gives the scheduler role to one
  * worker at a time, {@link DatabaseInitialization} lets one worker initialize the
- * database first, {@link ControlProtocol} turns messages into events and
- * {@link StatusReport} describes it all.
+ * database first, {@link Broadcasts} relays what one worker tells every other,
+ * {@link ControlProtocol} turns messages into events and {@link StatusReport} describes
+ * it all.
  * <p>
  * All state lives on the thread that runs the loop: other threads (signals, the reaper)
  * only {@link #post(Runnable) post} tasks to it. The operating system is behind
@@ -97,6 +98,8 @@ public final class Master implements ControlServer.Handler {
 			"runs the scheduled jobs that run once per application");
 
 	private final DatabaseInitialization database = new DatabaseInitialization();
+
+	private final Broadcasts broadcasts = new Broadcasts();
 
 	private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
@@ -299,6 +302,7 @@ public final class Master implements ControlServer.Handler {
 	void tick() {
 		try {
 			long now = this.clock.nanoTime();
+			this.broadcasts.tick(now);
 			for (WorkerProcess process : this.watchdog.overdue(now, this.table.processes())) {
 				process.killAt(-1);
 				if (process.retiring()) {
@@ -350,6 +354,7 @@ public final class Master implements ControlServer.Handler {
 				next = Math.min(next, process.killAtNanos());
 			}
 		}
+		next = this.broadcasts.nextDeadline(next);
 		return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
 	}
 
@@ -442,6 +447,7 @@ public final class Master implements ControlServer.Handler {
 		}
 		this.scheduler.exited(process);
 		this.database.exited(process);
+		this.broadcasts.gone(process);
 		if (!this.stopping) {
 			this.scheduler.assign(this.table.processes());
 		}
@@ -750,6 +756,22 @@ public final class Master implements ControlServer.Handler {
 			logger.info(capitalize(process.toString()) + " released the " + this.scheduler.displayName() + " role");
 			this.scheduler.assign(this.table.processes());
 		}
+	}
+
+	void onBroadcast(WorkerProcess process, ControlMessage.Broadcast broadcast) {
+		this.broadcasts.broadcast(process, broadcast, this.table.processes(), this.clock.nanoTime());
+	}
+
+	void onDeliveryAck(WorkerProcess process, long deliveryId) {
+		this.broadcasts.acknowledged(process, deliveryId);
+	}
+
+	void onLinkClosed(WorkerProcess process) {
+		this.broadcasts.gone(process);
+	}
+
+	int pendingBroadcasts() {
+		return this.broadcasts.pendingCount();
 	}
 
 	ControlMessage.HeartbeatAck summary() {
