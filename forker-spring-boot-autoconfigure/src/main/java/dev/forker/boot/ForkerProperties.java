@@ -60,6 +60,8 @@ public class ForkerProperties {
 
 	private final Scheduling scheduling = new Scheduling();
 
+	private final Cache cache = new Cache();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -122,6 +124,10 @@ public class ForkerProperties {
 
 	public Scheduling getScheduling() {
 		return this.scheduling;
+	}
+
+	public Cache getCache() {
+		return this.cache;
 	}
 
 	/**
@@ -540,6 +546,44 @@ public class ForkerProperties {
 			 */
 			EVERY_WORKER
 
+		}
+
+	}
+
+	/**
+	 * Local caches across the workers.
+	 */
+	public static class Cache {
+
+		/**
+		 * Whether an eviction, put or clear of a local cache of Spring's cache
+		 * abstraction (ConcurrentMapCacheManager, CaffeineCacheManager) in one worker
+		 * invalidates the entry, or the whole cache, in every other worker before it
+		 * returns. Distributed caches are left alone either way.
+		 */
+		private boolean coherence = true;
+
+		/**
+		 * Time an eviction, put or clear waits for the other workers to invalidate their
+		 * copy. A worker that has not by then (hung or dying) is logged, and invalidates
+		 * its copy once it reads the message.
+		 */
+		private Duration coherenceTimeout = Duration.ofSeconds(2);
+
+		public boolean isCoherence() {
+			return this.coherence;
+		}
+
+		public void setCoherence(boolean coherence) {
+			this.coherence = coherence;
+		}
+
+		public Duration getCoherenceTimeout() {
+			return this.coherenceTimeout;
+		}
+
+		public void setCoherenceTimeout(Duration coherenceTimeout) {
+			this.coherenceTimeout = coherenceTimeout;
 		}
 
 	}
