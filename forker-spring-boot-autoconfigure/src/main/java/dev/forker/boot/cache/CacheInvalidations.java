@@ -7,6 +7,7 @@ import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -156,12 +157,17 @@ final class CacheInvalidations {
 	private void send(Invalidation invalidation) {
 		String payload = this.mapper.writeValueAsString(invalidation);
 		WorkerAgent.BroadcastResult result;
+		long start = System.nanoTime();
 		try {
 			result = this.broadcaster.broadcast(payload);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not invalidate " + describe(invalidation) + " in the other workers: " + ex.getMessage());
 			return;
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug(String.format(Locale.ROOT, "Invalidated %s in %d other worker(s) in %.2f ms",
+					describe(invalidation), result.delivered(), (System.nanoTime() - start) / 1e6));
 		}
 		if (!result.isComplete()) {
 			logger.warn(result.missing() + " worker(s) did not confirm the invalidation of " + describe(invalidation)

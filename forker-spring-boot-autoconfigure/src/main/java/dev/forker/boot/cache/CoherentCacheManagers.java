@@ -123,8 +123,11 @@ public final class CoherentCacheManagers
 			return;
 		}
 		List<String> described = new ArrayList<>();
-		this.coherent.forEach((name, manager) -> described
-			.add(name + " (" + manager.getClass().getSimpleName() + ") " + manager.getCacheNames()));
+		this.coherent.forEach((name, manager) -> {
+			Collection<String> caches = manager.getCacheNames();
+			described.add(name + " (" + manager.getClass().getSimpleName() + ", "
+					+ (caches.isEmpty() ? "every cache it creates" : "caches " + caches) + ")");
+		});
 		String message = "Local caches kept coherent across the workers (an eviction, put or clear in one worker "
 				+ "reaches every worker before it returns): " + (described.isEmpty() ? "none" : described)
 				+ (this.leftAlone.isEmpty() ? ""
