@@ -510,6 +510,8 @@ class MasterTests {
 		this.master.onOperatorSignal("HUP");
 		tick();
 		long replacement = pidOf(1);
+		// Ready after worker 2, not at the same instant of the manual clock
+		this.clock.advance(Duration.ofMillis(1));
 		ready(replacement);
 		assertThat(roleMessages(1000)).endsWith(new ControlMessage.RoleRevoked("SCHEDULER"));
 		assertThat(roleMessages(replacement)).as("not before the old holder released it").isEmpty();
