@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import jakarta.servlet.Filter;
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.eclipse.jetty.server.ServerConnector;
@@ -18,6 +19,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jetty.JettyWebServerFactory;
@@ -36,6 +38,7 @@ import org.springframework.web.server.WebFilter;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.cache.CoherentCacheManagers;
+import dev.forker.boot.cache.CoherentCacheMeterBinderProvider;
 import dev.forker.boot.database.AwaitDatabaseInitialization;
 import dev.forker.boot.database.DatabaseInitializedReporter;
 import dev.forker.boot.grpc.ForkerNettyGrpcServerBuilderCustomizer;
@@ -165,6 +168,19 @@ public final class ForkerAutoConfiguration {
 				.bind("forker.cache.coherence-timeout", Duration.class)
 				.orElseGet(() -> new ForkerProperties().getCache().getCoherenceTimeout());
 			return new CoherentCacheManagers(workerAgent, timeout);
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass({ CacheMeterBinderProvider.class, MeterBinder.class })
+		static class CacheCoherenceMetricsConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			CoherentCacheMeterBinderProvider forkerCoherentCacheMeterBinderProvider(
+					ObjectProvider<CacheMeterBinderProvider<?>> providers) {
+				return new CoherentCacheMeterBinderProvider(providers::orderedStream);
+			}
+
 		}
 
 	}

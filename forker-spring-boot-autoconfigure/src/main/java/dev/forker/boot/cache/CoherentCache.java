@@ -26,7 +26,7 @@ import org.springframework.cache.Cache;
  *
  * @since 0.1.0
  */
-final class CoherentCache implements Cache {
+public final class CoherentCache implements Cache {
 
 	private final Cache cache;
 

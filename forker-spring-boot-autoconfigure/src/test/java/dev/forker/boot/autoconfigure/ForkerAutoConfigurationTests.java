@@ -28,6 +28,7 @@ import org.springframework.context.annotation.Configuration;
 import dev.forker.boot.ForkerMode;
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.cache.CoherentCacheManagers;
+import dev.forker.boot.cache.CoherentCacheMeterBinderProvider;
 import dev.forker.boot.jetty.ForkerJettyWebServerFactoryCustomizer;
 import dev.forker.boot.jetty.JettyConnectionDrain;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
@@ -111,6 +112,7 @@ class ForkerAutoConfigurationTests {
 				.withBean(ConcurrentMapCacheManager.class, ConcurrentMapCacheManager::new)
 				.run((context) -> {
 					assertThat(context).hasSingleBean(CoherentCacheManagers.class);
+					assertThat(context).hasSingleBean(CoherentCacheMeterBinderProvider.class);
 					assertThat(AopUtils.isAopProxy(context.getBean(ConcurrentMapCacheManager.class))).isTrue();
 				});
 		}

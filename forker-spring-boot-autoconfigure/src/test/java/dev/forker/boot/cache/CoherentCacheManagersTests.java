@@ -1,5 +1,6 @@
 package dev.forker.boot.cache;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,10 +9,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
+import org.springframework.boot.cache.metrics.CacheMetricsRegistrar;
+import org.springframework.boot.cache.metrics.CaffeineCacheMeterBinderProvider;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cache.Cache;
@@ -185,6 +190,21 @@ class CoherentCacheManagersTests {
 		fill(first, second, "owners", 1L);
 		first.getCache("owners").evict(1L);
 		assertThat(((CaffeineCache) target(second.getCache("owners"))).getNativeCache().asMap()).isEmpty();
+	}
+
+	@Test
+	void coherentCachesHaveTheMetricsOfTheCachesTheyDecorate() {
+		CaffeineCacheManager manager = new CaffeineCacheManager("owners");
+		manager.setCaffeine(Caffeine.newBuilder().recordStats());
+		Cache cache = this.one.coherent(manager).getCache("owners");
+		List<CacheMeterBinderProvider<?>> providers = new ArrayList<>();
+		providers.add(new CaffeineCacheMeterBinderProvider());
+		providers.add(new CoherentCacheMeterBinderProvider(providers::stream));
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		assertThat(new CacheMetricsRegistrar(registry, providers).bindCacheToRegistry(cache)).isTrue();
+		cache.get(1L);
+		assertThat(registry.get("cache.gets").tag("cache", "owners").tag("result", "miss").functionCounter().count())
+			.isOne();
 	}
 
 	@Test
