@@ -63,6 +63,8 @@ public class ForkerProperties {
 
 	private final Sessions sessions = new Sessions();
 
+	private final Cache cache = new Cache();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -129,6 +131,10 @@ public class ForkerProperties {
 
 	public Sessions getSessions() {
 		return this.sessions;
+	}
+
+	public Cache getCache() {
+		return this.cache;
 	}
 
 	/**
@@ -633,6 +639,44 @@ public class ForkerProperties {
 
 		public void setMaxMemory(DataSize maxMemory) {
 			this.maxMemory = maxMemory;
+		}
+
+	}
+
+	/**
+	 * Local caches across the workers.
+	 */
+	public static class Cache {
+
+		/**
+		 * Whether an eviction, put or clear of a local cache of Spring's cache
+		 * abstraction (ConcurrentMapCacheManager, CaffeineCacheManager) in one worker
+		 * invalidates the entry, or the whole cache, in every other worker before it
+		 * returns. Distributed caches are left alone either way.
+		 */
+		private boolean coherence = true;
+
+		/**
+		 * Time an eviction, put or clear waits for the other workers to invalidate their
+		 * copy. A worker that has not by then (hung or dying) is logged, and invalidates
+		 * its copy once it reads the message.
+		 */
+		private Duration coherenceTimeout = Duration.ofSeconds(2);
+
+		public boolean isCoherence() {
+			return this.coherence;
+		}
+
+		public void setCoherence(boolean coherence) {
+			this.coherence = coherence;
+		}
+
+		public Duration getCoherenceTimeout() {
+			return this.coherenceTimeout;
+		}
+
+		public void setCoherenceTimeout(Duration coherenceTimeout) {
+			this.coherenceTimeout = coherenceTimeout;
 		}
 
 	}

@@ -1,7 +1,10 @@
 package dev.forker.boot.autoconfigure;
 
+import java.time.Duration;
+
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import jakarta.servlet.Filter;
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.eclipse.jetty.server.ServerConnector;
@@ -16,6 +19,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jetty.JettyWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
@@ -32,6 +37,8 @@ import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.server.WebFilter;
 
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.cache.CoherentCacheManagers;
+import dev.forker.boot.cache.CoherentCacheMeterBinderProvider;
 import dev.forker.boot.database.AwaitDatabaseInitialization;
 import dev.forker.boot.database.DatabaseInitializedReporter;
 import dev.forker.boot.grpc.ForkerNettyGrpcServerBuilderCustomizer;
@@ -145,6 +152,35 @@ public final class ForkerAutoConfiguration {
 					scheduling.getMode() == ForkerProperties.Scheduling.Mode.EVERY_WORKER,
 					scheduling.getEveryWorkerJobs(),
 					(classLoader != null) ? classLoader : OncePerApplicationScheduling.class.getClassLoader());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(WorkerAgent.class)
+	@ConditionalOnBooleanProperty(name = "forker.cache.coherence", matchIfMissing = true)
+	static class CacheCoherenceConfiguration {
+
+		@Bean
+		static CoherentCacheManagers forkerCoherentCacheManagers(WorkerAgent workerAgent, Environment environment) {
+			// Bound here: a post-processor comes before the properties beans
+			Duration timeout = Binder.get(environment)
+				.bind("forker.cache.coherence-timeout", Duration.class)
+				.orElseGet(() -> new ForkerProperties().getCache().getCoherenceTimeout());
+			return new CoherentCacheManagers(workerAgent, timeout);
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass({ CacheMeterBinderProvider.class, MeterBinder.class })
+		static class CacheCoherenceMetricsConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			CoherentCacheMeterBinderProvider forkerCoherentCacheMeterBinderProvider(
+					ObjectProvider<CacheMeterBinderProvider<?>> providers) {
+				return new CoherentCacheMeterBinderProvider(providers::orderedStream);
+			}
+
 		}
 
 	}

@@ -81,6 +81,12 @@ final class ControlProtocol implements ControlServer.Handler {
 		else if (message instanceof ControlMessage.RoleReleased released) {
 			this.master.onRoleReleased(process, released.role());
 		}
+		else if (message instanceof ControlMessage.Broadcast broadcast) {
+			this.master.onBroadcast(process, broadcast);
+		}
+		else if (message instanceof ControlMessage.DeliveryAck ack) {
+			this.master.onDeliveryAck(process, ack.deliveryId());
+		}
 		else {
 			logger.warn("Ignored unexpected " + message + " from " + process);
 		}
@@ -109,7 +115,11 @@ final class ControlProtocol implements ControlServer.Handler {
 
 	@Override
 	public void onClosed(ControlLink link) {
+		WorkerProcess process = this.table.processOf(link);
 		this.table.unbind(link);
+		if (process != null) {
+			this.master.onLinkClosed(process);
+		}
 	}
 
 	private static boolean sameToken(String expected, @Nullable String actual) {

@@ -39,8 +39,9 @@ import dev.forker.boot.posix.ExitStatus;
  * decides delays and the budget, {@link RollingRestart} tracks a rolling restart,
  * {@link Watchdog} finds late workers, {@link RoleHolder} gives the scheduler role to one
  * worker at a time, {@link DatabaseInitialization} lets one worker initialize the
- * database first, {@link ControlProtocol} turns messages into events and
- * {@link StatusReport} describes it all.
+ * database first, {@link Broadcasts} relays what one worker tells every other,
+ * {@link ControlProtocol} turns messages into events and {@link StatusReport} describes
+ * it all.
  * <p>
  * All state lives on the thread that runs the loop: other threads (signals, the reaper)
  * only {@link #post(Runnable) post} tasks to it. The operating system is behind
@@ -101,6 +102,8 @@ public final class Master implements ControlServer.Handler {
 	private final SessionStore sessions;
 
 	private long nextSessionSweepNanos;
+
+	private final Broadcasts broadcasts = new Broadcasts();
 
 	private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
 
@@ -305,6 +308,7 @@ public final class Master implements ControlServer.Handler {
 	void tick() {
 		try {
 			long now = this.clock.nanoTime();
+			this.broadcasts.tick(now);
 			for (WorkerProcess process : this.watchdog.overdue(now, this.table.processes())) {
 				process.killAt(-1);
 				if (process.retiring()) {
@@ -360,6 +364,7 @@ public final class Master implements ControlServer.Handler {
 				next = Math.min(next, process.killAtNanos());
 			}
 		}
+		next = this.broadcasts.nextDeadline(next);
 		return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
 	}
 
@@ -452,6 +457,7 @@ public final class Master implements ControlServer.Handler {
 		}
 		this.scheduler.exited(process);
 		this.database.exited(process);
+		this.broadcasts.gone(process);
 		try {
 			onExit(process, status);
 		}
@@ -791,6 +797,22 @@ public final class Master implements ControlServer.Handler {
 
 	SessionStore sessions() {
 		return this.sessions;
+	}
+
+	void onBroadcast(WorkerProcess process, ControlMessage.Broadcast broadcast) {
+		this.broadcasts.broadcast(process, broadcast, this.table.processes(), this.clock.nanoTime());
+	}
+
+	void onDeliveryAck(WorkerProcess process, long deliveryId) {
+		this.broadcasts.acknowledged(process, deliveryId);
+	}
+
+	void onLinkClosed(WorkerProcess process) {
+		this.broadcasts.gone(process);
+	}
+
+	int pendingBroadcasts() {
+		return this.broadcasts.pendingCount();
 	}
 
 	ControlMessage.HeartbeatAck summary() {

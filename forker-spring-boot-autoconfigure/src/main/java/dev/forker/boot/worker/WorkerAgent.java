@@ -70,6 +70,18 @@ public final class WorkerAgent implements Closeable {
 	 */
 	static final long ORPHAN_GRACE_MILLIS = 1000;
 
+	/**
+	 * Largest encoded broadcast a worker sends: the master's delivery of it, with an id
+	 * of its own, must fit in a control message.
+	 */
+	static final int MAX_BROADCAST_BYTES = ControlCodec.MAX_MESSAGE_BYTES - 256;
+
+	/**
+	 * Time the sender of a broadcast waits for the master's answer past the broadcast's
+	 * timeout, at which the master answers.
+	 */
+	private static final Duration BROADCAST_REPLY_GRACE = Duration.ofSeconds(2);
+
 	private static volatile @Nullable WorkerAgent current;
 
 	private final WorkerEnvironment environment;
@@ -98,6 +110,9 @@ public final class WorkerAgent implements Closeable {
 	private volatile @Nullable ScheduledFuture<?> heartbeats;
 
 	private final WorkerRoles roles = new WorkerRoles((role) -> send(new ControlMessage.RoleReleased(role)));
+
+	private final BroadcastListeners broadcastListeners = new BroadcastListeners(
+			(deliveryId) -> send(new ControlMessage.DeliveryAck(deliveryId)));
 
 	private final CountDownLatch databaseInitialized = new CountDownLatch(1);
 
@@ -381,11 +396,55 @@ public final class WorkerAgent implements Closeable {
 				timeout);
 	}
 
+	/**
+	 * Deliver a payload to every other worker through the master, and wait until they
+	 * have all run their listeners of the topic, or until the timeout. Workers that are
+	 * being killed for not answering, and workers not yet connected to the master, are
+	 * left out. Listeners must not broadcast themselves.
+	 * @param topic the topic, which selects the listeners
+	 * @param payload the payload, a little under 64 KiB once encoded with its topic
+	 * @param timeout how long the master waits for the other workers
+	 * @return how many workers acknowledged the delivery, and how many did not
+	 * @throws IllegalArgumentException if the payload is too large
+	 * @throws IllegalStateException if the master refuses the broadcast or does not
+	 * answer
+	 * @see #addBroadcastListener(String, Consumer)
+	 */
+	public BroadcastResult broadcast(String topic, String payload, Duration timeout) {
+		long id = this.requestIds.incrementAndGet();
+		byte[] encoded = this.codec.encode(new ControlMessage.Broadcast(id, topic, payload, timeout.toMillis()));
+		if (encoded.length > MAX_BROADCAST_BYTES) {
+			throw new IllegalArgumentException("A broadcast of " + encoded.length + " bytes exceeds "
+					+ MAX_BROADCAST_BYTES + " bytes (topic " + topic + ")");
+		}
+		ControlMessage.BroadcastReply reply = (ControlMessage.BroadcastReply) request(id, encoded,
+				timeout.plus(BROADCAST_REPLY_GRACE));
+		if (reply.refused() != null) {
+			throw new IllegalStateException("forker master refused the broadcast: " + reply.refused());
+		}
+		return new BroadcastResult(reply.delivered(), reply.missing());
+	}
+
+	/**
+	 * Add a listener of the broadcasts of other workers on a topic. Listeners run on a
+	 * thread of their own, one delivery at a time, in the order the master delivers them;
+	 * the sender's {@link #broadcast} returns once they have returned.
+	 * @param topic the topic
+	 * @param listener called with the payload of each delivery
+	 */
+	public void addBroadcastListener(String topic, Consumer<String> listener) {
+		this.broadcastListeners.add(topic, listener);
+	}
+
 	private ControlMessage request(long id, ControlMessage request, Duration timeout) {
+		return request(id, this.codec.encode(request), timeout);
+	}
+
+	private ControlMessage request(long id, byte[] request, Duration timeout) {
 		PendingRequest reply = new PendingRequest();
 		this.pending.put(id, reply);
 		try {
-			send(request);
+			write(request, "request " + id);
 			return reply.future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (TimeoutException ex) {
@@ -491,6 +550,12 @@ public final class WorkerAgent implements Closeable {
 		else if (message instanceof ControlMessage.RoleRevoked revoked) {
 			this.roles.revoked(revoked.role());
 		}
+		else if (message instanceof ControlMessage.Delivery delivery) {
+			this.broadcastListeners.deliver(delivery.deliveryId(), delivery.topic(), delivery.payload());
+		}
+		else if (message instanceof ControlMessage.BroadcastReply reply) {
+			complete(reply.requestId(), reply);
+		}
 		else {
 			logger.debug("Ignored unexpected control message " + message);
 		}
@@ -507,6 +572,7 @@ public final class WorkerAgent implements Closeable {
 	public void close() throws IOException {
 		this.closed = true;
 		this.roles.close();
+		this.broadcastListeners.close();
 		ScheduledFuture<?> heartbeats = this.heartbeats;
 		if (heartbeats != null) {
 			heartbeats.cancel(false);
@@ -568,6 +634,25 @@ public final class WorkerAgent implements Closeable {
 	 * for the worker that does and runs no {@code spring.sql.init} scripts
 	 */
 	public record DatabaseTurn(boolean initialize) {
+
+	}
+
+	/**
+	 * What became of a {@link #broadcast broadcast}.
+	 *
+	 * @param delivered the number of other workers that ran their listeners
+	 * @param missing the number of other workers that did not acknowledge the delivery in
+	 * time, or whose link closed
+	 */
+	public record BroadcastResult(int delivered, int missing) {
+
+		/**
+		 * Return whether every worker that was sent the broadcast acknowledged it.
+		 * @return whether none is missing
+		 */
+		public boolean isComplete() {
+			return this.missing == 0;
+		}
 
 	}
 

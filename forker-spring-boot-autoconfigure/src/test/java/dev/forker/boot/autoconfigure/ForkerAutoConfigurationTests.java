@@ -10,6 +10,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 import reactor.netty.http.server.HttpServer;
 
+import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jetty.JettyWebServerFactory;
 import org.springframework.boot.jetty.reactive.JettyReactiveWebServerFactory;
@@ -20,11 +21,14 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.cache.concurrent.ConcurrentMapCacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.forker.boot.ForkerMode;
 import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.cache.CoherentCacheManagers;
+import dev.forker.boot.cache.CoherentCacheMeterBinderProvider;
 import dev.forker.boot.jetty.ForkerJettyWebServerFactoryCustomizer;
 import dev.forker.boot.jetty.JettyConnectionDrain;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
@@ -95,6 +99,35 @@ class ForkerAutoConfigurationTests {
 					context.getBean(ForkerTomcatWebServerFactoryCustomizer.class).customize(factory);
 					assertThat(factory.getProtocol()).isEqualTo(ForkerHttp11NioProtocol.class.getName());
 					assertThat(factory.getProtocolHandlerCustomizers()).isNotEmpty();
+				});
+		}
+	}
+
+	@Test
+	void keepsLocalCacheManagersCoherentInAWorker() throws Exception {
+		try (SocketChannel channel = SocketChannel.open()) {
+			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			this.contextRunner.withPropertyValues("forker.enabled=true")
+				.withBean(WorkerAgent.class, () -> agent)
+				.withBean(ConcurrentMapCacheManager.class, ConcurrentMapCacheManager::new)
+				.run((context) -> {
+					assertThat(context).hasSingleBean(CoherentCacheManagers.class);
+					assertThat(context).hasSingleBean(CoherentCacheMeterBinderProvider.class);
+					assertThat(AopUtils.isAopProxy(context.getBean(ConcurrentMapCacheManager.class))).isTrue();
+				});
+		}
+	}
+
+	@Test
+	void leavesCacheManagersAloneWhenCacheCoherenceIsOff() throws Exception {
+		try (SocketChannel channel = SocketChannel.open()) {
+			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			this.contextRunner.withPropertyValues("forker.enabled=true", "forker.cache.coherence=false")
+				.withBean(WorkerAgent.class, () -> agent)
+				.withBean(ConcurrentMapCacheManager.class, ConcurrentMapCacheManager::new)
+				.run((context) -> {
+					assertThat(context).doesNotHaveBean(CoherentCacheManagers.class);
+					assertThat(AopUtils.isAopProxy(context.getBean(ConcurrentMapCacheManager.class))).isFalse();
 				});
 		}
 	}

@@ -107,6 +107,15 @@ public final class FakeMaster implements Closeable {
 		return WorkerAgent.connect(workerEnvironment(), (environment) -> masterGone.run());
 	}
 
+	/**
+	 * Send a message to the connected worker.
+	 * @param message the message
+	 * @throws IOException on failure
+	 */
+	public void send(ControlMessage message) throws IOException {
+		this.connection.write(ByteBuffer.wrap(this.codec.encode(message)));
+	}
+
 	public List<ControlMessage> received() {
 		return this.received;
 	}
@@ -163,6 +172,9 @@ public final class FakeMaster implements Closeable {
 		else if (message instanceof ControlMessage.CommandRequest request) {
 			reply = new ControlMessage.CommandReply(request.requestId(), true,
 					"ok " + request.command() + " " + request.workers());
+		}
+		else if (message instanceof ControlMessage.Broadcast broadcast) {
+			reply = new ControlMessage.BroadcastReply(broadcast.requestId(), 1, 0, null);
 		}
 		if (reply != null) {
 			try {
