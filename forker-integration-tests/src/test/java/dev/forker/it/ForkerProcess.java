@@ -22,6 +22,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import tools.jackson.databind.JsonNode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -173,6 +175,31 @@ final class ForkerProcess implements AutoCloseable {
 			workers.add(new StartedWorker(Integer.parseInt(matcher.group(1)), Long.parseLong(matcher.group(2))));
 		}
 		return workers;
+	}
+
+	/**
+	 * Return what {@code /actuator/forker} says of the master and its workers.
+	 * @return the status document
+	 */
+	JsonNode status() throws IOException {
+		HttpProbe.Response response = HttpProbe.get(this.port, "/actuator/forker");
+		assertThat(response.status()).as(response.body()).isEqualTo(200);
+		return Json.parse(response.body());
+	}
+
+	/**
+	 * Return the pids of the ready workers in a status of {@code /actuator/forker}.
+	 * @param status the status document
+	 * @return the pids
+	 */
+	static Set<Long> readyPids(JsonNode status) {
+		Set<Long> pids = new LinkedHashSet<>();
+		for (JsonNode worker : status.get("workers")) {
+			if ("ready".equals(worker.get("state").asString())) {
+				pids.add(worker.get("pid").asLong());
+			}
+		}
+		return pids;
 	}
 
 	Set<Long> livePids(Collection<Long> pids) {

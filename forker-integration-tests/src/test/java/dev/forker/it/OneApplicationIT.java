@@ -100,21 +100,21 @@ class OneApplicationIT {
 			ForkerProcess.signal(holder, "KILL");
 			await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pids(database, "report")).hasSize(2));
 			await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-				JsonNode status = status(forker);
+				JsonNode status = forker.status();
 				assertThat(status.at("/master/readyWorkers").asInt()).isEqualTo(2);
-				assertThat(livePids(status)).doesNotContain(holder).hasSize(2);
+				assertThat(ForkerProcess.readyPids(status)).doesNotContain(holder).hasSize(2);
 			});
 			assertThat(owners(database)).as("data.sql runs again after a crash").isEqualTo(2);
 
 			// A rolling restart: a new version, whose first worker initializes the
 			// database again, as one JVM started anew does
-			Set<Long> before = livePids(status(forker));
+			Set<Long> before = ForkerProcess.readyPids(forker.status());
 			forker.signal("HUP");
 			await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-				JsonNode status = status(forker);
+				JsonNode status = forker.status();
 				assertThat(status.at("/master/rollingRestart").isNull()).isTrue();
 				assertThat(status.at("/master/readyWorkers").asInt()).isEqualTo(2);
-				assertThat(livePids(status)).hasSize(2).doesNotContainAnyElementsOf(before);
+				assertThat(ForkerProcess.readyPids(status)).hasSize(2).doesNotContainAnyElementsOf(before);
 			});
 			assertThat(owners(database)).as("data.sql runs once per deployment").isEqualTo(4);
 			long newHolder = schedulerHolder(forker);
@@ -167,27 +167,11 @@ class OneApplicationIT {
 		return name;
 	}
 
-	private static JsonNode status(ForkerProcess forker) throws Exception {
-		HttpProbe.Response response = HttpProbe.get(forker.port(), "/actuator/forker");
-		assertThat(response.status()).as(response.body()).isEqualTo(200);
-		return Json.parse(response.body());
-	}
-
-	private static Set<Long> livePids(JsonNode status) {
-		Set<Long> pids = new HashSet<>();
-		for (JsonNode worker : status.get("workers")) {
-			if ("ready".equals(worker.get("state").asString())) {
-				pids.add(worker.get("pid").asLong());
-			}
-		}
-		return pids;
-	}
-
 	private static long schedulerHolder(ForkerProcess forker) {
 		List<Long> holders = new ArrayList<>();
 		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
 			holders.clear();
-			for (JsonNode worker : status(forker).get("workers")) {
+			for (JsonNode worker : forker.status().get("workers")) {
 				for (JsonNode role : worker.get("roles")) {
 					if ("scheduler".equals(role.asString())) {
 						holders.add(worker.get("pid").asLong());

@@ -57,20 +57,20 @@ class SessionsIT {
 			assertThat(browser.cookies()).as("Spring Boot's cookie name").containsKey("APPSESSION");
 			int visits = visitsOnBothWorkers(browser, 0);
 
-			Set<Long> before = livePids(status(forker));
+			Set<Long> before = ForkerProcess.readyPids(forker.status());
 			forker.signal("HUP");
 			await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-				JsonNode status = status(forker);
+				JsonNode status = forker.status();
 				assertThat(status.at("/master/rollingRestart").isNull()).isTrue();
-				assertThat(livePids(status)).hasSize(2).doesNotContainAnyElementsOf(before);
+				assertThat(ForkerProcess.readyPids(status)).hasSize(2).doesNotContainAnyElementsOf(before);
 			});
 			visits = visitsOnBothWorkers(browser, visits);
 
-			long victim = livePids(status(forker)).iterator().next();
+			long victim = ForkerProcess.readyPids(forker.status()).iterator().next();
 			ForkerProcess.signal(victim, "KILL");
 			await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-				JsonNode status = status(forker);
-				assertThat(livePids(status)).hasSize(2).doesNotContain(victim);
+				JsonNode status = forker.status();
+				assertThat(ForkerProcess.readyPids(status)).hasSize(2).doesNotContain(victim);
 			});
 			visitsOnBothWorkers(browser, visits);
 
@@ -123,22 +123,6 @@ class SessionsIT {
 			pids.add(account.get("pid").asLong());
 		}
 		return count;
-	}
-
-	private static JsonNode status(ForkerProcess forker) throws Exception {
-		HttpProbe.Response response = HttpProbe.get(forker.port(), "/actuator/forker");
-		assertThat(response.status()).as(response.body()).isEqualTo(200);
-		return Json.parse(response.body());
-	}
-
-	private static Set<Long> livePids(JsonNode status) {
-		Set<Long> pids = new HashSet<>();
-		for (JsonNode worker : status.get("workers")) {
-			if ("ready".equals(worker.get("state").asString())) {
-				pids.add(worker.get("pid").asLong());
-			}
-		}
-		return pids;
 	}
 
 }

@@ -62,19 +62,21 @@ class StartupFailureIT {
 
 	@Test
 	void workerThatIsNotReadyInTimeStopsTheStart() throws Exception {
-		// The deadline counts from the worker's start, which overlaps the master's: 6
-		// seconds get the worker into SlowCache on a busy machine, so the dump shows it
+		// The deadline counts from the worker's start, which overlaps the master's: 12
+		// seconds get the worker into SlowCache (after its JPA and web server set-up) on
+		// a
+		// busy machine, so the dump shows it
 		try (ForkerProcess forker = ForkerProcess.mainClass(SlowStartApplication.class)
 			.name("startup-timeout")
-			.args("--forker.enabled=true", "--forker.workers=1", "--forker.worker.startup-timeout=6s")
+			.args("--forker.enabled=true", "--forker.workers=1", "--forker.worker.startup-timeout=12s")
 			.start()) {
 			int exitCode = forker.awaitExit(Duration.ofSeconds(60));
 			assertThat(exitCode).as("exit code" + forker.tail()).isEqualTo(1);
 			String output = forker.output();
 			assertThat(output).contains(
-					"did not become ready within forker.worker.startup-timeout=6s: requesting a thread dump (SIGQUIT)");
+					"did not become ready within forker.worker.startup-timeout=12s: requesting a thread dump (SIGQUIT)");
 			assertThat(output).contains("was killed by the master (signal 9 (SIGKILL)) because it did not become "
-					+ "ready within forker.worker.startup-timeout=6s before it was ready");
+					+ "ready within forker.worker.startup-timeout=12s before it was ready");
 			assertThat(output).contains("Full thread dump").contains("SlowCache");
 			assertThat(output).doesNotContain("Restarting worker");
 			assertThat(forker.livePids(forker.startedPids())).isEmpty();

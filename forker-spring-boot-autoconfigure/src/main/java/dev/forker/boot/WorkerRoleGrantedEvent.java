@@ -1,20 +1,13 @@
 package dev.forker.boot;
 
-import org.springframework.context.ApplicationEvent;
-
 /**
  * The master gave this worker a role: the work of the role runs here now, until the role
  * is revoked.
- * <p>
- * Published in a worker's application context, on a thread of forker's own, one event at
- * a time in the order the master sent them.
  *
  * @since 0.1.0
  * @see Forker#hasRole(WorkerRole)
  */
-public class WorkerRoleGrantedEvent extends ApplicationEvent {
-
-	private final WorkerRole role;
+public class WorkerRoleGrantedEvent extends WorkerRoleEvent {
 
 	/**
 	 * Create a new event.
@@ -22,21 +15,7 @@ public class WorkerRoleGrantedEvent extends ApplicationEvent {
 	 * @param role the role
 	 */
 	public WorkerRoleGrantedEvent(Object source, WorkerRole role) {
-		super(source);
-		this.role = role;
-	}
-
-	/**
-	 * Return the role.
-	 * @return the role
-	 */
-	public WorkerRole getRole() {
-		return this.role;
-	}
-
-	@Override
-	public String toString() {
-		return getClass().getSimpleName() + "[role=" + this.role + "]";
+		super(source, role);
 	}
 
 }
