@@ -36,7 +36,7 @@ LUA = os.path.join(ROOT, "benchmarks/lua/report.lua")
 # Endpoints whose wrk run needs a script of its own: /session sends the session cookie it got
 LUA_SCRIPTS = {"session": os.path.join(ROOT, "benchmarks/lua/session.lua")}
 CACHE = os.path.join(ROOT, "benchmarks/forker-benchmark-app/target/startup-cache")
-ENDPOINTS = ["hello", "alloc", "locked", "session"]
+ENDPOINTS = ["hello", "alloc", "locked", "session", "evict"]
 # --quick measures the first ones only, to stay within its time budget
 QUICK_ENDPOINTS = ["hello", "alloc", "locked"]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
