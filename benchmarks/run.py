@@ -36,9 +36,10 @@ LUA = os.path.join(ROOT, "benchmarks/lua/report.lua")
 # Endpoints whose wrk run needs a script of its own: /session sends the session cookie it got
 LUA_SCRIPTS = {"session": os.path.join(ROOT, "benchmarks/lua/session.lua")}
 CACHE = os.path.join(ROOT, "benchmarks/forker-benchmark-app/target/startup-cache")
-ENDPOINTS = ["hello", "alloc", "locked", "session", "evict"]
-# --quick measures the first ones only, to stay within its time budget
-QUICK_ENDPOINTS = ["hello", "alloc", "locked"]
+ENDPOINTS = ["hello", "alloc", "locked"]
+# With --state: a request that reads and writes its session, and a cache eviction that
+# every worker applies (kept out of the default run, which has a 15-minute budget)
+STATE_ENDPOINTS = ["session", "evict"]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 JAVA_25 = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 
@@ -316,7 +317,7 @@ def open_loop(deployment, args, rate):
 # -- the configurations -----------------------------------------------------------------
 
 def run_throughput(deployment, args, rates, figures):
-    for endpoint in (QUICK_ENDPOINTS if args.quick else ENDPOINTS):
+    for endpoint in ENDPOINTS + (STATE_ENDPOINTS if args.state else []):
         report = closed_loop(deployment, endpoint, args)
         for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors", "cpu_ms_per_request"):
             figures["%s.%s" % (endpoint, key)] = report[key]
@@ -547,7 +548,7 @@ def markdown(meta, summary, rounds, rows, args):
         lines += ["### Throughput and CPU per request (closed loop, wrk)", "",
                   "| Endpoint | Configuration | Requests/s | Ratio | CPU ms per request | Ratio | p50 / p99 ms | Errors |",
                   "|---|---|---:|---:|---:|---:|---:|---:|"]
-        for endpoint in ENDPOINTS:
+        for endpoint in ENDPOINTS + STATE_ENDPOINTS:
             for name in throughput:
                 figures = summary[name]
                 if "%s.rps" % endpoint not in figures:
@@ -674,6 +675,8 @@ def main():
     parser.add_argument("--start-concurrency", type=int, default=0,
                         help="the forker.worker.start-concurrency the startup targets are judged on")
     parser.add_argument("--startup-only", action="store_true", help="start-up and memory figures only")
+    parser.add_argument("--state", action="store_true",
+                        help="also measure /session (sessions kept in the master) and /evict (coherent caches)")
     parser.add_argument("--configs", default=None, help="comma-separated subset of " + ", ".join(CONFIGS))
     parser.add_argument("--output", default="latest", help="name of the result files")
     parser.add_argument("--chart-only", action="store_true",
