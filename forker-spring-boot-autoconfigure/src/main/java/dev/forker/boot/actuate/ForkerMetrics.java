@@ -31,7 +31,10 @@ import dev.forker.boot.worker.WorkerAgent;
  * id;</li>
  * <li>{@code forker.worker.uptime}, in seconds, by {@code worker} id;</li>
  * <li>{@code forker.worker.requests}, requests handled by each current process, by
- * {@code worker} id.</li>
+ * {@code worker} id;</li>
+ * <li>{@code forker.worker.connections}, connections each current process holds open, by
+ * {@code worker} id: with balanced workers they stay within one or two of each
+ * other.</li>
  * </ul>
  * Every worker exports the same view; a replacement or a new worker appears as a new
  * {@code worker} series.
@@ -53,6 +56,8 @@ public class ForkerMetrics implements MeterBinder, SmartLifecycle {
 	private volatile @Nullable MultiGauge uptime;
 
 	private volatile @Nullable MultiGauge requests;
+
+	private volatile @Nullable MultiGauge connections;
 
 	private volatile @Nullable ScheduledFuture<?> task;
 
@@ -82,6 +87,10 @@ public class ForkerMetrics implements MeterBinder, SmartLifecycle {
 		this.requests = MultiGauge.builder("forker.worker.requests")
 			.description("Requests handled by the current process of a worker id")
 			.register(registry);
+		this.connections = MultiGauge.builder("forker.worker.connections")
+			.description("Connections the current process of a worker id holds open")
+			.baseUnit("connections")
+			.register(registry);
 		refresh();
 	}
 
@@ -107,6 +116,7 @@ public class ForkerMetrics implements MeterBinder, SmartLifecycle {
 		update(this.restarts, current, ForkerStatus.Worker::restarts);
 		update(this.uptime, current, ForkerStatus.Worker::uptimeSeconds);
 		update(this.requests, current, ForkerStatus.Worker::requests);
+		update(this.connections, current, ForkerStatus.Worker::connections);
 	}
 
 	/**

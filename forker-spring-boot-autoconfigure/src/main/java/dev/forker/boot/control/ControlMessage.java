@@ -76,8 +76,9 @@ public sealed interface ControlMessage {
 	 *
 	 * @param health the worker's own health status, such as {@code UP}
 	 * @param requests the number of requests the worker has handled
+	 * @param connections the connections the worker holds open, over all its ports
 	 */
-	record Heartbeat(String health, long requests) implements ControlMessage {
+	record Heartbeat(String health, long requests, int connections) implements ControlMessage {
 
 	}
 

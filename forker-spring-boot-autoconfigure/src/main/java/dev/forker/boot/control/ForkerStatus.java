@@ -61,6 +61,7 @@ public record ForkerStatus(Master master, List<Worker> workers) {
 	 * @param lastHeartbeat when the process last reported, or {@code null}
 	 * @param health the health status the process last reported, or {@code null}
 	 * @param requests the number of requests the process reported handled
+	 * @param connections the connections the process reported open, over all its ports
 	 * @param lastExit how the previous process of this id ended, such as
 	 * {@code exit code 1} or {@code signal 9 (SIGKILL)}, or {@code null}
 	 * @param roles the roles the master gave the process: {@code scheduler} (it runs the
@@ -68,8 +69,8 @@ public record ForkerStatus(Master master, List<Worker> workers) {
 	 * initializes the database, or did last)
 	 */
 	public record Worker(int id, long pid, String state, Instant startedAt, long uptimeSeconds, int restarts,
-			@Nullable Instant lastHeartbeat, @Nullable String health, long requests, @Nullable String lastExit,
-			@Nullable List<String> roles) {
+			@Nullable Instant lastHeartbeat, @Nullable String health, long requests, int connections,
+			@Nullable String lastExit, @Nullable List<String> roles) {
 
 		public Worker {
 			roles = (roles != null) ? List.copyOf(roles) : List.of();

@@ -80,6 +80,7 @@ public class ForkerNettyGrpcServerBuilderCustomizer
 		ServerSocketChannel channel = (channelClass != NioServerSocketChannel.class) ? EpollTransport.newChannel()
 				: new NioServerSocketChannel();
 		WorkerServerChannels.enableReusePort(channel);
+		WorkerServerChannels.gateAccepts(channel, this.address.port());
 		return channel;
 	}
 

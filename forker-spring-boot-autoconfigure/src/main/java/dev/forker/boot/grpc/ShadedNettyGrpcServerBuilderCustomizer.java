@@ -31,6 +31,7 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.Ordered;
 import org.springframework.grpc.server.ServerBuilderCustomizer;
 
+import dev.forker.boot.balance.ConnectionGates;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.control.WorkerSocketMode;
 import dev.forker.boot.worker.WorkerListeners;
@@ -84,13 +85,16 @@ public class ShadedNettyGrpcServerBuilderCustomizer
 		if (this.worker.socketMode() == WorkerSocketMode.INHERITED) {
 			return inherited(epoll);
 		}
+		ServerSocketChannel channel;
 		if (epoll) {
-			EpollServerSocketChannel channel = new EpollServerSocketChannel();
+			channel = new EpollServerSocketChannel();
 			channel.config().setOption(EpollChannelOption.SO_REUSEPORT, true);
-			return channel;
 		}
-		NioServerSocketChannel channel = new NioServerSocketChannel();
-		channel.config().setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+		else {
+			channel = new NioServerSocketChannel();
+			channel.config().setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+		}
+		gateAccepts(channel);
 		return channel;
 	}
 
@@ -112,11 +116,17 @@ public class ShadedNettyGrpcServerBuilderCustomizer
 			}
 		}
 		channel.pipeline().addFirst("forker.alreadyBound", AlreadyBound.INSTANCE);
+		gateAccepts(channel);
 		// One connection per wake-up: workers sharing a socket take turns
 		if (channel.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator allocator) {
 			allocator.maxMessagesPerRead(1);
 		}
 		return channel;
+	}
+
+	private void gateAccepts(ServerSocketChannel channel) {
+		channel.pipeline()
+			.addFirst(ShadedGatedAccept.NAME, new ShadedGatedAccept(ConnectionGates.forPort(this.address.port())));
 	}
 
 	@Override

@@ -22,6 +22,8 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.jspecify.annotations.Nullable;
 
+import dev.forker.boot.balance.ConnectionGate;
+import dev.forker.boot.balance.ConnectionGates;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.control.WorkerSocketMode;
@@ -40,7 +42,9 @@ import dev.forker.boot.worker.WorkerListeners;
  * acceptor serves every connection it took, even when the connector is shut down at the
  * same time, and workers blocked in {@code accept()} on a shared socket take turns. When
  * the master stops the shared socket (a full stop), the acceptors end quietly instead of
- * logging an accept failure every second.
+ * logging an accept failure every second. Its open connections are counted by a
+ * {@link ConnectionGate}, which in shared mode holds an acceptor back while the worker
+ * has more connections than its least busy sibling.
  * <p>
  * It {@link #drain(Duration) drains} without Jetty's graceful {@link #shutdown()}: once a
  * connector is shut down, Jetty closes every HTTP/1.1 connection whose response
@@ -66,6 +70,8 @@ public class ForkerServerConnector extends ServerConnector {
 	private volatile long drainIdleTimeout;
 
 	private final AtomicInteger acceptedNotOpened = new AtomicInteger();
+
+	private volatile @Nullable ConnectionGate gate;
 
 	/**
 	 * Create a new instance.
@@ -103,6 +109,7 @@ public class ForkerServerConnector extends ServerConnector {
 
 	@Override
 	protected ServerSocketChannel openAcceptChannel() throws IOException {
+		this.gate = ConnectionGates.forPort(getPort());
 		if (this.worker.socketMode() != WorkerSocketMode.INHERITED) {
 			// Reuseport mode: Jetty binds the port itself with SO_REUSEPORT
 			return super.openAcceptChannel();
@@ -176,12 +183,53 @@ public class ForkerServerConnector extends ServerConnector {
 	}
 
 	/**
+	 * Accept the next connection once the {@link ConnectionGate} lets this worker take
+	 * it.
+	 */
+	@Override
+	public void accept(int acceptorID) throws IOException {
+		ConnectionGate gate = this.gate;
+		if (gate != null) {
+			try {
+				gate.awaitTurn();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+		super.accept(acceptorID);
+	}
+
+	/**
 	 * Count a connection that an acceptor took: the selector opens its end point later.
 	 */
 	@Override
 	protected void configure(Socket socket) {
 		super.configure(socket);
 		this.acceptedNotOpened.incrementAndGet();
+		ConnectionGate gate = this.gate;
+		if (gate != null) {
+			gate.opened();
+		}
+	}
+
+	@Override
+	public void setAccepting(boolean accepting) {
+		super.setAccepting(accepting);
+		ConnectionGate gate = this.gate;
+		if (gate != null) {
+			gate.accepting(accepting && isRunning());
+		}
+	}
+
+	@Override
+	protected void doStart() throws Exception {
+		super.doStart();
+		ConnectionGate gate = this.gate;
+		if (gate != null) {
+			gate.accepting(isAccepting());
+		}
 	}
 
 	/**
@@ -206,6 +254,10 @@ public class ForkerServerConnector extends ServerConnector {
 	@Override
 	protected void onEndPointClosed(EndPoint endPoint) {
 		super.onEndPointClosed(endPoint);
+		ConnectionGate gate = this.gate;
+		if (gate != null) {
+			gate.closed();
+		}
 		completeDrainWhenClosed();
 	}
 
@@ -219,6 +271,10 @@ public class ForkerServerConnector extends ServerConnector {
 
 	@Override
 	protected void doStop() throws Exception {
+		ConnectionGate gate = this.gate;
+		if (gate != null) {
+			gate.accepting(false);
+		}
 		super.doStop();
 		CompletableFuture<Void> drained = this.drained;
 		if (drained != null) {

@@ -57,6 +57,7 @@ final class ControlProtocol implements ControlServer.Handler {
 					limitNullable(failed.description()), limitNullable(failed.action())));
 		}
 		else if (message instanceof ControlMessage.Heartbeat heartbeat) {
+			process.connections(Math.max(0, heartbeat.connections()));
 			if (this.master.onHeartbeat(process, limit(heartbeat.health(), MAX_HEALTH_LENGTH), heartbeat.requests())) {
 				link.send(this.master.summary());
 			}

@@ -53,7 +53,7 @@ final class StatusReport {
 				workers.add(new ForkerStatus.Worker(process.id(), process.pid(), process.state().displayName(),
 						process.startedAt(), TimeUnit.NANOSECONDS.toSeconds(now - process.startedNanos()),
 						(slot != null) ? slot.restarts() : 0, process.lastHeartbeatAt(), process.health(),
-						process.requests(), (lastExit != null) ? lastExit.toString() : null,
+						process.requests(), process.connections(), (lastExit != null) ? lastExit.toString() : null,
 						roles.getOrDefault(process.pid(), List.of())));
 			});
 		Map<String, Integer> ports = new LinkedHashMap<>();

@@ -46,6 +46,8 @@ final class WorkerProcess {
 
 	private @Nullable String health;
 
+	private int connections;
+
 	private long requests;
 
 	WorkerProcess(int id, long pid, String token, long startedNanos, Instant startedAt, long recycleAfterRequests) {
@@ -186,6 +188,14 @@ final class WorkerProcess {
 
 	long requests() {
 		return this.requests;
+	}
+
+	void connections(int connections) {
+		this.connections = connections;
+	}
+
+	int connections() {
+		return this.connections;
 	}
 
 	@Override

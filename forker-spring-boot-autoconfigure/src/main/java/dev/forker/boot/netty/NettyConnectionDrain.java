@@ -18,6 +18,7 @@ import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 
+import dev.forker.boot.balance.ConnectionGates;
 import dev.forker.boot.worker.ConnectionDrain;
 
 /**
@@ -88,6 +89,8 @@ public class NettyConnectionDrain extends ConnectionDrain implements NettyServer
 	@Override
 	protected void drain() {
 		this.draining = true;
+		// The other workers stop waiting for this one, and the gates resume no accept
+		ConnectionGates.stopAccepting();
 		for (Channel server : this.servers) {
 			// Stops accepting: connections waiting in a shared queue go to the other
 			// workers. On the server's event loop, so that no accept is under way once it

@@ -49,6 +49,7 @@ final class WorkerLoopResources implements LoopResources {
 		}
 		C channel = this.delegate.onChannel(channelType, group);
 		WorkerServerChannels.enableReusePort((ServerSocketChannel) channel);
+		WorkerServerChannels.gateAccepts((ServerSocketChannel) channel, this.port);
 		return channel;
 	}
 

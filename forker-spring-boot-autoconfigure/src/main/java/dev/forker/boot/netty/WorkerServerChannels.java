@@ -12,6 +12,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import jnr.posix.POSIXFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.forker.boot.balance.ConnectionGates;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.worker.WorkerListeners;
 
@@ -47,6 +48,18 @@ public final class WorkerServerChannels {
 	}
 
 	/**
+	 * Count the connections a server channel accepts for a port and, in shared mode,
+	 * balance them with the other workers (see {@link GatedAccept}).
+	 * @param channel the server channel, not yet registered
+	 * @param port the port the server was configured with
+	 */
+	public static void gateAccepts(ServerSocketChannel channel, int port) {
+		if (channel.pipeline().get(GatedAccept.NAME) == null) {
+			channel.pipeline().addFirst(GatedAccept.NAME, new GatedAccept(ConnectionGates.forPort(port)));
+		}
+	}
+
+	/**
 	 * Create a channel of the given transport class on the listening socket the master
 	 * passed down for a port, and make it take Reactor Netty's bind as done.
 	 * @param channelClass the server channel class of the transport in use
@@ -72,6 +85,7 @@ public final class WorkerServerChannels {
 			throw new UncheckedIOException(ex);
 		}
 		channel.pipeline().addFirst(AlreadyBoundHandler.NAME, AlreadyBoundHandler.INSTANCE);
+		gateAccepts(channel, port);
 		// One connection per wake-up: workers sharing a socket take turns instead of one
 		// of them draining the queue in a burst
 		if (channel.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator allocator) {

@@ -10,13 +10,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.tomcat.util.net.Acceptor;
+import org.jspecify.annotations.Nullable;
+
+import dev.forker.boot.balance.ConnectionGate;
 
 /**
  * An acceptor that waits for connections with a selector instead of a blocking
  * {@code accept()}. It can therefore stop without being woken by a connection, and it
  * serves every connection it accepted, even when the endpoint is paused right after the
  * accept: Tomcat's own acceptor drops such a connection, which costs a request whenever a
- * worker stops.
+ * worker stops. With a {@link ConnectionGate} that balances, it leaves a waiting
+ * connection to a sibling worker while this one holds more connections than the least
+ * busy.
  *
  * @since 0.1.0
  */
@@ -38,10 +43,13 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 
 	private volatile boolean accepting = true;
 
+	private final @Nullable ConnectionGate gate;
+
 	ForkerAcceptor(ForkerNioEndpoint endpoint, ServerSocketChannel serverSocket) throws IOException {
 		super(endpoint);
 		this.endpoint = endpoint;
 		this.serverSocket = serverSocket;
+		this.gate = endpoint.gate();
 		this.selector = Selector.open();
 		try {
 			serverSocket.configureBlocking(false);
@@ -56,6 +64,7 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 	@Override
 	public void run() {
 		int errorDelay = 0;
+		announceAccepting(true);
 		try {
 			while (!this.stopRequested) {
 				if (!this.accepting || this.endpoint.isPaused()) {
@@ -69,6 +78,7 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 				try {
 					this.selector.select();
 					this.selector.selectedKeys().clear();
+					awaitTurn();
 					served = acceptAndServe();
 					if (served) {
 						// Let a sibling worker's acceptor, woken by the same burst of
@@ -102,6 +112,7 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 			Thread.currentThread().interrupt();
 		}
 		finally {
+			announceAccepting(false);
 			try {
 				this.selector.close();
 			}
@@ -130,6 +141,9 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 			if (socket == null) {
 				return false;
 			}
+			if (this.gate != null) {
+				this.gate.opened();
+			}
 			this.endpoint.serve(socket);
 			return true;
 		}
@@ -144,6 +158,7 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 	 */
 	void stopAccepting() {
 		this.accepting = false;
+		announceAccepting(false);
 		this.selector.wakeup();
 		this.handOff.lock();
 		this.handOff.unlock();
@@ -151,6 +166,19 @@ final class ForkerAcceptor extends Acceptor<SocketChannel> {
 
 	void resumeAccepting() {
 		this.accepting = true;
+		announceAccepting(true);
+	}
+
+	private void awaitTurn() throws InterruptedException {
+		if (this.gate != null) {
+			this.gate.awaitTurn();
+		}
+	}
+
+	private void announceAccepting(boolean accepting) {
+		if (this.gate != null) {
+			this.gate.accepting(accepting);
+		}
 	}
 
 	void wakeup() {

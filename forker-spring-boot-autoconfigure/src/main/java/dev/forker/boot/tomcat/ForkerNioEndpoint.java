@@ -13,6 +13,8 @@ import java.time.Duration;
 import org.apache.tomcat.util.net.NioEndpoint;
 import org.jspecify.annotations.Nullable;
 
+import dev.forker.boot.balance.ConnectionGate;
+import dev.forker.boot.balance.ConnectionGates;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.posix.NativeSockets;
@@ -23,7 +25,9 @@ import dev.forker.boot.worker.WorkerListeners;
  * {@link WorkerListeners} (bound with {@code SO_REUSEPORT}, or passed down by the master
  * in shared mode) and accepts with a {@link ForkerAcceptor}, which stops accepting
  * without the self-connection Tomcat normally uses to wake its acceptor: with a shared
- * port that connection could reach a sibling worker.
+ * port that connection could reach a sibling worker. Its open connections are counted by
+ * a {@link ConnectionGate}, which in shared mode also holds the acceptor back while the
+ * worker has more connections than its least busy sibling.
  * <p>
  * A graceful stop drains the connections before the endpoint pauses: it stops accepting,
  * answers the next request on every open connection with {@code Connection: close} and
@@ -60,6 +64,8 @@ public class ForkerNioEndpoint extends NioEndpoint {
 
 	private volatile @Nullable Integer keepAliveBeforeDrain;
 
+	private volatile @Nullable ConnectionGate gate;
+
 	/**
 	 * Set whether a pause drains the open connections first, as a graceful shutdown does.
 	 * An immediate shutdown pauses without draining.
@@ -85,6 +91,7 @@ public class ForkerNioEndpoint extends NioEndpoint {
 			super.initServerSocket();
 			return;
 		}
+		this.gate = ConnectionGates.forPort(getPortWithOffset());
 		WorkerListeners.Listener listener = WorkerListeners.open(worker, getAddress(), getPortWithOffset(),
 				getAcceptCount(), (channel) -> this.socketProperties.setProperties(channel.socket()));
 		this.localAddress = listener.localAddress();
@@ -139,7 +146,31 @@ public class ForkerNioEndpoint extends NioEndpoint {
 	}
 
 	void releaseConnectionSlot() {
-		countDownConnection();
+		// Not through countDownConnection(): no connection was opened
+		super.countDownConnection();
+	}
+
+	/**
+	 * Count down a connection Tomcat closed: Tomcat calls this once for every connection
+	 * it accepted, whatever ended it.
+	 */
+	@Override
+	protected long countDownConnection() {
+		long count = super.countDownConnection();
+		ConnectionGate gate = this.gate;
+		if (gate != null) {
+			gate.closed();
+		}
+		return count;
+	}
+
+	/**
+	 * Return the gate that counts this endpoint's connections, or {@code null} outside a
+	 * forker worker.
+	 * @return the gate
+	 */
+	@Nullable ConnectionGate gate() {
+		return this.gate;
 	}
 
 	void serve(SocketChannel socket) {

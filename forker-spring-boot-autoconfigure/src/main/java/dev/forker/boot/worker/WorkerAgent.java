@@ -31,6 +31,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
+import dev.forker.boot.balance.ConnectionGates;
 import dev.forker.boot.control.ControlCodec;
 import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ForkerStatus;
@@ -238,7 +239,7 @@ public final class WorkerAgent implements Closeable {
 			status = "UNKNOWN";
 			handled = 0;
 		}
-		send(new ControlMessage.Heartbeat(status, handled));
+		send(new ControlMessage.Heartbeat(status, handled, ConnectionGates.openConnections()));
 	}
 
 	/**

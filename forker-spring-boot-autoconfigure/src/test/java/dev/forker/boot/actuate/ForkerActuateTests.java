@@ -47,11 +47,12 @@ class ForkerActuateTests {
 	void metricsHaveOneRowPerWorkerIdWhileAReplacementStarts() {
 		Instant now = Instant.now();
 		List<ForkerStatus.Worker> workers = List.of(
-				new ForkerStatus.Worker(1, 101, "ready", now.minusSeconds(60), 60, 0, now, "UP", 10, null,
+				new ForkerStatus.Worker(1, 101, "ready", now.minusSeconds(60), 60, 0, now, "UP", 10, 3, null,
 						List.of("scheduler")),
-				new ForkerStatus.Worker(1, 103, "starting", now, 0, 0, null, null, 0, null, List.of()),
-				new ForkerStatus.Worker(2, 102, "stopping", now.minusSeconds(60), 60, 0, now, "UP", 5, null, List.of()),
-				new ForkerStatus.Worker(2, 104, "ready", now, 1, 0, now, "UP", 0, null, List.of()));
+				new ForkerStatus.Worker(1, 103, "starting", now, 0, 0, null, null, 0, 0, null, List.of()),
+				new ForkerStatus.Worker(2, 102, "stopping", now.minusSeconds(60), 60, 0, now, "UP", 5, 1, null,
+						List.of()),
+				new ForkerStatus.Worker(2, 104, "ready", now, 1, 0, now, "UP", 0, 0, null, List.of()));
 		assertThat(ForkerMetrics.currentProcessOfEachId(workers)).extracting(ForkerStatus.Worker::pid)
 			.containsExactly(101L, 104L);
 	}
@@ -119,6 +120,8 @@ class ForkerActuateTests {
 		assertThat(registry.get("forker.worker.uptime").tag("worker", "1").gauge().value()).isEqualTo(60.0);
 		assertThat(registry.get("forker.worker.restarts").tag("worker", "2").gauge().value()).isEqualTo(1.0);
 		assertThat(registry.get("forker.worker.requests").tag("worker", "2").gauge().value()).isEqualTo(20.0);
+		assertThat(registry.get("forker.worker.connections").tag("worker", "1").gauge().value()).isEqualTo(3.0);
+		assertThat(registry.get("forker.worker.connections").tag("worker", "2").gauge().value()).isEqualTo(2.0);
 	}
 
 }

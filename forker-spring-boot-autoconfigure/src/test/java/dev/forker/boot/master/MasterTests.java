@@ -765,7 +765,7 @@ class MasterTests {
 	}
 
 	private void heartbeat(long pid, long requests) {
-		this.master.onMessage(link(pid), new ControlMessage.Heartbeat("UP", requests));
+		this.master.onMessage(link(pid), new ControlMessage.Heartbeat("UP", requests, 0));
 	}
 
 	private void exit(long pid, ExitStatus status) {

@@ -128,8 +128,9 @@ public final class FakeMaster implements Closeable {
 		Instant now = Instant.parse("2026-11-23T10:15:30Z");
 		return new ForkerStatus(
 				new ForkerStatus.Master(4242, "shared", 18080, Map.of("server.port", 18080), now, 60, 2, 2, null),
-				List.of(new ForkerStatus.Worker(1, 101, "ready", now, 60, 0, now, "UP", 10, null, List.of("scheduler")),
-						new ForkerStatus.Worker(2, 102, "ready", now, 30, 1, now, "UP", 20, "signal 9 (SIGKILL)",
+				List.of(new ForkerStatus.Worker(1, 101, "ready", now, 60, 0, now, "UP", 10, 3, null,
+						List.of("scheduler")),
+						new ForkerStatus.Worker(2, 102, "ready", now, 30, 1, now, "UP", 20, 2, "signal 9 (SIGKILL)",
 								List.of())));
 	}
 

@@ -31,7 +31,7 @@ class WorkerAgentTests {
 			agent.report(() -> "UP", () -> 42);
 			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
 				assertThat(master.received().get(0)).isInstanceOf(ControlMessage.Hello.class);
-				assertThat(master.received()).contains(new ControlMessage.Heartbeat("UP", 42));
+				assertThat(master.received()).contains(new ControlMessage.Heartbeat("UP", 42, 0));
 			});
 			ControlMessage.Hello hello = (ControlMessage.Hello) master.received().get(0);
 			assertThat(hello.pid()).isEqualTo(ProcessHandle.current().pid());
