@@ -37,6 +37,14 @@ public class ForkerProperties {
 	private ForkerMode mode = ForkerMode.SHARED;
 
 	/**
+	 * Whether workers that share a listening socket (shared mode) balance their
+	 * connections: a worker that holds more open connections than its least busy sibling
+	 * leaves new connections to the others. Off, whichever worker accepts first takes a
+	 * connection, and a burst of keep-alive connections can pile up on one worker.
+	 */
+	private boolean balanceConnections = true;
+
+	/**
 	 * Time the master waits for its workers to stop gracefully after a stop signal before
 	 * it kills them. Keep it above spring.lifecycle.timeout-per-shutdown-phase.
 	 */
@@ -87,6 +95,14 @@ public class ForkerProperties {
 
 	public void setMode(ForkerMode mode) {
 		this.mode = mode;
+	}
+
+	public boolean isBalanceConnections() {
+		return this.balanceConnections;
+	}
+
+	public void setBalanceConnections(boolean balanceConnections) {
+		this.balanceConnections = balanceConnections;
 	}
 
 	public Duration getShutdownTimeout() {

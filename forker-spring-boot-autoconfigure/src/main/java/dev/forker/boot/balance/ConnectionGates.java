@@ -34,7 +34,19 @@ public final class ConnectionGates {
 
 	private static @Nullable Thread beats;
 
+	private static volatile boolean balance = true;
+
 	private ConnectionGates() {
+	}
+
+	/**
+	 * Set whether the gates of shared ports balance, as
+	 * {@code forker.balance-connections} says; otherwise they only count. Takes effect
+	 * for gates created afterwards.
+	 * @param balance whether to balance
+	 */
+	public static void balance(boolean balance) {
+		ConnectionGates.balance = balance;
 	}
 
 	/**
@@ -61,7 +73,7 @@ public final class ConnectionGates {
 	private static ConnectionGate create(@Nullable WorkerEnvironment worker, int port) {
 		String name = "port " + port;
 		ServedPort served = (worker != null) ? worker.port(port) : null;
-		if (worker == null || served == null || worker.socketMode() != WorkerSocketMode.INHERITED
+		if (!balance || worker == null || served == null || worker.socketMode() != WorkerSocketMode.INHERITED
 				|| served.fd() == null) {
 			return ConnectionGate.counting(name);
 		}
@@ -106,6 +118,7 @@ public final class ConnectionGates {
 			gate.release();
 		}
 		gates.clear();
+		balance = true;
 		Thread thread = beats;
 		if (thread != null) {
 			thread.interrupt();

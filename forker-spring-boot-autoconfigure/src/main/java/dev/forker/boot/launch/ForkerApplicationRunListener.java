@@ -13,6 +13,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 
+import dev.forker.boot.balance.ConnectionGates;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.database.DatabaseTurns;
 import dev.forker.boot.launch.MasterLauncher;
@@ -85,6 +86,7 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 				// connected (the first workers wait for their master), both are there
 				LogForwarding.startWorker(worker);
 				DatabaseTurns.prepare(environment, this.agent, this.application.getClassLoader());
+				ConnectionGates.balance(environment.getProperty("forker.balance-connections", Boolean.class, true));
 			}
 			case SINGLE_PROCESS -> logger.info("forker.enabled is set, but this application runs as a single process: "
 					+ ProcessRole.singleProcessReason());

@@ -158,6 +158,12 @@ class ConnectionGateTests {
 	}
 
 	@Test
+	void gatesOnlyCountWhenBalancingIsSwitchedOff() {
+		ConnectionGates.balance(false);
+		assertThat(ConnectionGates.forPort(worker(WorkerSocketMode.INHERITED, 7), 18080).isBalancing()).isFalse();
+	}
+
+	@Test
 	void stopAcceptingTellsTheOtherWorkers() throws Exception {
 		ConnectionGate two = gate(102);
 		two.accepting(true);
