@@ -46,6 +46,10 @@ import org.springframework.util.ClassUtils;
  * exemplars and timestamps, for every kind of snapshot of the Prometheus Java client
  * (counter, gauge, classic and native histogram, summary, info, state set, unknown). Both
  * ends run the same application, hence the same library versions.
+ * <p>
+ * Over 400 lines on purpose: it is one binary format, and each writer sits beside the
+ * reader of the same kind so that the two cannot drift apart; split across classes, a
+ * change to the format would have to be made in several places at once.
  *
  * @since 0.1.0
  */
