@@ -11,7 +11,8 @@ import java.util.jar.Manifest;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.forker.boot.launch.StartupCache.CachedLaunch;
+import dev.forker.boot.startup.CachedLaunch;
+import dev.forker.boot.startup.JavaCommandLine;
 
 /**
  * Turns the application's JVM into a small master JVM with {@code execve}: same pid, same

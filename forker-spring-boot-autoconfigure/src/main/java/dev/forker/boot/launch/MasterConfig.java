@@ -15,8 +15,9 @@ import org.springframework.util.unit.DataSize;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ServedPort;
-import dev.forker.boot.launch.StartupCache.CachedLaunch;
 import dev.forker.boot.master.WorkerProcesses;
+import dev.forker.boot.startup.CachedLaunch;
+import dev.forker.boot.startup.JavaCommandLine;
 
 /**
  * Everything a master needs, already read and checked in the application's JVM: what that

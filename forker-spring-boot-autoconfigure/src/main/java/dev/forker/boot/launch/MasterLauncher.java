@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -18,11 +19,13 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ControlServer;
 import dev.forker.boot.database.InMemoryDatabase;
-import dev.forker.boot.launch.StartupCache.CachedLaunch;
 import dev.forker.boot.logging.LogForwarding;
 import dev.forker.boot.logging.MasterLogging;
 import dev.forker.boot.master.WorkerProcesses;
 import dev.forker.boot.posix.PosixProcesses;
+import dev.forker.boot.startup.CachedLaunch;
+import dev.forker.boot.startup.JavaCommandLine;
+import dev.forker.boot.startup.StartupCache;
 
 /**
  * Turns the process that started the application into a forker master: reads and checks
@@ -156,13 +159,15 @@ final class MasterLauncher {
 		}
 		Path directory = (settings.getDirectory() != null) ? settings.getDirectory() : StartupCache.defaultDirectory();
 		// The training run sizes its JVM like the workers, so that the cache fits them
-		List<String> options = properties.getWorker().isAutoSize()
-				? WorkerJvmSizing.options(properties.determineWorkers(), processors) : List.of();
+		List<String> options = new ArrayList<>(properties.getWorker().isAutoSize()
+				? WorkerJvmSizing.options(properties.determineWorkers(), processors) : List.of());
+		options.add(WorkerCommand.ENABLE_NATIVE_ACCESS);
 		List<String> arguments = planned.stream()
 			.filter((port) -> !port.property().equals(PlannedPort.SERVER_PORT))
 			.map((port) -> "--" + port.property() + "=0")
 			.toList();
-		return new StartupCache(directory, Runtime.version().feature()).prepare(commandLine, options, arguments);
+		return new StartupCache(directory, Runtime.version().feature(), Set.of(MasterConfig.VARIABLE))
+			.prepare(commandLine, options, arguments);
 	}
 
 }

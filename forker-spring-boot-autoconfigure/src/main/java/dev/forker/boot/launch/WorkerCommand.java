@@ -12,7 +12,8 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.control.WorkerEnvironment;
-import dev.forker.boot.launch.StartupCache.CachedLaunch;
+import dev.forker.boot.startup.CachedLaunch;
+import dev.forker.boot.startup.JavaCommandLine;
 
 /**
  * The command line and environment of a worker: the master's own JVM, JVM options, class

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.launch.JvmMemoryOptions.Percentage;
 import dev.forker.boot.launch.JvmMemoryOptions.Sized;
+import dev.forker.boot.startup.JavaCommandLine;
 
 /**
  * What N worker JVMs may claim, against the memory the deployment has.

@@ -9,6 +9,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.forker.boot.control.ControlMessage;
+
 /**
  * The HTTP sessions of every worker, kept in the master so that a session created on one
  * worker is seen by all, and outlives the worker: a rolling restart or a crash logs
@@ -46,6 +48,8 @@ final class SessionStore {
 	private long evicted;
 
 	private long lastEvictionLogNanos = Long.MIN_VALUE;
+
+	private long nextSweepNanos;
 
 	SessionStore(int maxSessions, long maxBytes) {
 		this.maxSessions = maxSessions;
@@ -90,6 +94,40 @@ final class SessionStore {
 		makeRoom(size(id, data), now);
 		this.sessions.put(id, entry);
 		this.bytes += size(id, data);
+	}
+
+	/**
+	 * Answer a worker's request.
+	 * @param request the request
+	 * @param now the time now
+	 * @return the reply
+	 */
+	ControlMessage.SessionReply handle(ControlMessage.SessionRequest request, long now) {
+		byte[] data = null;
+		switch (request.operation()) {
+			case LOAD -> data = load(request.id(), now);
+			case SAVE -> {
+				byte[] session = request.data();
+				if (session != null) {
+					long maxInactive = request.maxInactiveSeconds();
+					save(request.id(), request.originalId(), session,
+							(maxInactive >= 0) ? TimeUnit.SECONDS.toNanos(maxInactive) : -1, now);
+				}
+			}
+			case DELETE -> delete(request.id());
+		}
+		return new ControlMessage.SessionReply(request.requestId(), data);
+	}
+
+	/**
+	 * Remove the sessions that have expired, at most once a second.
+	 * @param now the time now
+	 */
+	void sweep(long now) {
+		if (now - this.nextSweepNanos >= 0) {
+			this.nextSweepNanos = now + TimeUnit.SECONDS.toNanos(1);
+			removeExpired(now);
+		}
 	}
 
 	/**

@@ -3,6 +3,7 @@ package dev.forker.boot.master;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,25 @@ final class StatusReport {
 				this.startedAt, TimeUnit.NANOSECONDS.toSeconds(now - this.startedNanos), table.slotCount(),
 				table.readyCount(), rollingRestart);
 		return new ForkerStatus(master, workers);
+	}
+
+	/**
+	 * Return the roles the workers hold, by pid.
+	 * @param scheduler the holder of the scheduler role
+	 * @param database the database initialization
+	 * @return the display names of the roles, by pid
+	 */
+	static Map<Long, List<String>> roles(RoleHolder scheduler, DatabaseInitialization database) {
+		Map<Long, List<String>> roles = new HashMap<>();
+		WorkerProcess holder = scheduler.holder();
+		if (holder != null) {
+			roles.computeIfAbsent(holder.pid(), (pid) -> new ArrayList<>()).add(scheduler.displayName());
+		}
+		WorkerProcess initializer = database.initializer();
+		if (initializer != null) {
+			roles.computeIfAbsent(initializer.pid(), (pid) -> new ArrayList<>()).add("database-initializer");
+		}
+		return roles;
 	}
 
 	/**

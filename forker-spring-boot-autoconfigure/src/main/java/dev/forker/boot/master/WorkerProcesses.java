@@ -1,9 +1,7 @@
 package dev.forker.boot.master;
 
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 
 import dev.forker.boot.posix.ExitStatus;
@@ -54,9 +52,7 @@ public interface WorkerProcesses {
 	 * @return the token
 	 */
 	static String newToken() {
-		byte[] secret = new byte[16];
-		Tokens.random.nextBytes(secret);
-		return HexFormat.of().formatHex(secret);
+		return WorkerTokens.next();
 	}
 
 	/**
@@ -80,18 +76,6 @@ public interface WorkerProcesses {
 	 * @param status how it ended
 	 */
 	record Exit(long pid, ExitStatus status) {
-
-	}
-
-	/**
-	 * Where tokens come from.
-	 */
-	final class Tokens {
-
-		private static final SecureRandom random = new SecureRandom();
-
-		private Tokens() {
-		}
 
 	}
 

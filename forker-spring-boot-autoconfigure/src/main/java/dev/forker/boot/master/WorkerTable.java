@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.control.ControlLink;
+import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.WorkerState;
 
 /**
@@ -131,6 +132,23 @@ final class WorkerTable {
 
 	List<ControlLink> links() {
 		return List.copyOf(this.links.keySet());
+	}
+
+	// The numbers every worker is told
+
+	ControlMessage.HeartbeatAck summary() {
+		return new ControlMessage.HeartbeatAck(slotCount(), readyCount());
+	}
+
+	/**
+	 * Tell every worker the new numbers at once, rather than in the answer to its next
+	 * heartbeat, so that their health follows without delay.
+	 */
+	void broadcastSummary() {
+		ControlMessage.HeartbeatAck summary = summary();
+		for (ControlLink link : links()) {
+			link.send(summary);
+		}
 	}
 
 }

@@ -46,6 +46,11 @@ import org.springframework.util.ClassUtils;
  * exemplars and timestamps, for every kind of snapshot of the Prometheus Java client
  * (counter, gauge, classic and native histogram, summary, info, state set, unknown). Both
  * ends run the same application, hence the same library versions.
+ * <p>
+ * Over 400 lines on purpose: it is one binary format, whose writing half and reading half
+ * mirror each other field by field; kept in one class they can be read against each
+ * other, while split across classes a change to the format would have to be made in two
+ * places at once.
  *
  * @since 0.1.0
  */

@@ -21,9 +21,10 @@ import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.control.WorkerSocketMode;
-import dev.forker.boot.launch.StartupCache.CachedLaunch;
-import dev.forker.boot.launch.StartupCache.JarFingerprint;
 import dev.forker.boot.master.WorkerProcesses;
+import dev.forker.boot.startup.CachedLaunch;
+import dev.forker.boot.startup.JarFingerprint;
+import dev.forker.boot.startup.JavaCommandLine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

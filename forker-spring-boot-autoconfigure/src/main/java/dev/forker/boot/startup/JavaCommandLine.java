@@ -1,4 +1,4 @@
-package dev.forker.boot.launch;
+package dev.forker.boot.startup;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -22,7 +22,8 @@ import java.util.Set;
  * @param programArguments the arguments of the main method
  * @since 0.1.0
  */
-record JavaCommandLine(String executable, List<String> jvmOptions, List<String> target, List<String> programArguments) {
+public record JavaCommandLine(String executable, List<String> jvmOptions, List<String> target,
+		List<String> programArguments) {
 
 	/**
 	 * Launcher options whose value is the next argument.

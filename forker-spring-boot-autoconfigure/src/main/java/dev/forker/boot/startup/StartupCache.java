@@ -1,4 +1,4 @@
-package dev.forker.boot.launch;
+package dev.forker.boot.startup;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,7 +53,7 @@ import dev.forker.boot.diagnostics.Durations;
  *
  * @since 0.1.0
  */
-final class StartupCache {
+public final class StartupCache {
 
 	private static final Log logger = LogFactory.getLog(StartupCache.class);
 
@@ -71,9 +71,19 @@ final class StartupCache {
 
 	private final int javaVersion;
 
-	StartupCache(Path root, int javaVersion) {
+	private final Set<String> launchVariables;
+
+	/**
+	 * Create a new startup cache.
+	 * @param root the directory that holds the caches
+	 * @param javaVersion the feature version of the JVM the workers run
+	 * @param launchVariables environment variables of forker's own launch, which the
+	 * training run does not inherit
+	 */
+	public StartupCache(Path root, int javaVersion, Set<String> launchVariables) {
 		this.root = root;
 		this.javaVersion = javaVersion;
+		this.launchVariables = Set.copyOf(launchVariables);
 	}
 
 	/**
@@ -89,7 +99,7 @@ final class StartupCache {
 	 * {@code ~/.cache/forker}.
 	 * @return the directory
 	 */
-	static Path defaultDirectory() {
+	public static Path defaultDirectory() {
 		String xdg = System.getenv("XDG_CACHE_HOME");
 		Path base = (xdg != null && !xdg.isBlank()) ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
 		return base.resolve("forker");
@@ -99,13 +109,14 @@ final class StartupCache {
 	 * Prepare the cache for an application, or find it prepared.
 	 * @param commandLine the application's command line
 	 * @param trainingOptions JVM options the training run shares with the workers, such
-	 * as their sizing
+	 * as their sizing and native access
 	 * @param trainingArguments program arguments for the training run, such as a free
 	 * management port
 	 * @return how workers start with the cache, or {@code null} when they start without
 	 * one (this launch cannot use one, or it could not be prepared safely)
 	 */
-	@Nullable CachedLaunch prepare(JavaCommandLine commandLine, List<String> trainingOptions, List<String> trainingArguments) {
+	public @Nullable CachedLaunch prepare(JavaCommandLine commandLine, List<String> trainingOptions,
+			List<String> trainingArguments) {
 		List<String> target = commandLine.target();
 		if (target.size() != 2 || !target.get(0).equals("-jar")) {
 			logger.info("forker.worker.class-data-sharing needs the application started with java -jar: "
@@ -236,7 +247,6 @@ final class StartupCache {
 		List<String> training = new ArrayList<>();
 		training.add(commandLine.executable());
 		training.addAll(trainingOptions);
-		training.add(WorkerCommand.ENABLE_NATIVE_ACCESS);
 		commandLine.jvmOptions()
 			.stream()
 			.filter((option) -> !option.startsWith("-Xshare") && !option.startsWith("-XX:SharedArchiveFile")
@@ -265,13 +275,13 @@ final class StartupCache {
 				+ Durations.format(Duration.ofNanos(System.nanoTime() - started)));
 	}
 
-	private static void run(List<String> command, Path log) throws IOException {
+	private void run(List<String> command, Path log) throws IOException {
 		// A log of our own, never one a link points at
 		Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
 		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
 		builder.environment().keySet().removeAll(WorkerEnvironment.VARIABLES);
-		builder.environment().remove(MasterConfig.VARIABLE);
+		builder.environment().keySet().removeAll(this.launchVariables);
 		Process process = builder.start();
 		try {
 			if (!process.waitFor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -363,57 +373,6 @@ final class StartupCache {
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
 		}
-	}
-
-	/**
-	 * How workers start with a prepared cache, as long as the application jar is the one
-	 * the cache was made from.
-	 *
-	 * @param commandLine the command line that starts from the extracted jar with the
-	 * cache
-	 * @param jar the application jar
-	 * @param fingerprint what the jar looked like when the cache was made
-	 */
-	record CachedLaunch(JavaCommandLine commandLine, String jar, JarFingerprint fingerprint) {
-
-		/**
-		 * Return whether the jar is still the one the cache was made from: a new jar (a
-		 * deployment) must reach the workers, not the extracted copy of the old one.
-		 * @return whether the cache is current
-		 */
-		boolean isCurrent() {
-			try {
-				return JarFingerprint.of(Path.of(this.jar)).equals(this.fingerprint);
-			}
-			catch (IOException ex) {
-				return false;
-			}
-		}
-
-	}
-
-	/**
-	 * What identifies a version of a file without reading it: size, modification time and
-	 * inode.
-	 *
-	 * @param size the size in bytes
-	 * @param modified the modification time in milliseconds
-	 * @param inode the inode number, or 0 where unknown
-	 */
-	record JarFingerprint(long size, long modified, long inode) {
-
-		static JarFingerprint of(Path jar) throws IOException {
-			Object inode = null;
-			try {
-				inode = Files.getAttribute(jar, "unix:ino");
-			}
-			catch (UnsupportedOperationException | IllegalArgumentException ex) {
-				// no inode here
-			}
-			return new JarFingerprint(Files.size(jar), Files.getLastModifiedTime(jar).toMillis(),
-					(inode instanceof Long value) ? value : 0);
-		}
-
 	}
 
 	private static Map<String, String> trainingProperties() {

@@ -1,4 +1,4 @@
-package dev.forker.boot.launch;
+package dev.forker.boot.startup;
 
 import java.util.List;
 
