@@ -431,13 +431,13 @@ public final class ControlServer implements Closeable {
 	}
 
 	/**
-	 * Delete a master's private directory with the sockets left in it: the log socket and
-	 * those of workers killed before they could delete theirs. The control socket must be
-	 * closed.
+	 * Delete a master's private directory with the sockets left in it (the log socket and
+	 * those of workers killed before they could delete theirs) and the workers'
+	 * connection boards. The control socket must be closed.
 	 * @param directory the directory
 	 */
 	public static void deleteDirectory(Path directory) {
-		try (DirectoryStream<Path> sockets = Files.newDirectoryStream(directory, "*.sock")) {
+		try (DirectoryStream<Path> sockets = Files.newDirectoryStream(directory, "*.{sock,board}")) {
 			for (Path socket : sockets) {
 				Files.deleteIfExists(socket);
 			}

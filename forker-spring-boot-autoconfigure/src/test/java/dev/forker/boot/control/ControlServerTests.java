@@ -5,6 +5,8 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,16 @@ class ControlServerTests {
 		}
 		this.server.close();
 		this.server.deleteDirectory();
+	}
+
+	@Test
+	void deletingTheDirectoryDeletesTheSocketsAndConnectionBoardsLeftInIt() throws IOException {
+		Path directory = this.server.directory();
+		Files.createFile(directory.resolve("metrics-4242.sock"));
+		Files.createFile(directory.resolve("connections-8080.board"));
+		this.server.close();
+		this.server.deleteDirectory();
+		assertThat(directory).doesNotExist();
 	}
 
 	@Test
