@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -25,33 +24,17 @@ import org.jspecify.annotations.Nullable;
 /**
  * The master's end of the control channel: a Unix domain socket in a fresh directory that
  * only the owner can enter, served by the master's single thread with a selector, so that
- * no peer can block the master. Its limits keep any number of misbehaving peers from
- * exhausting the master: anonymous connections (not yet introduced as a worker) are
- * bounded in number and in time, buffers exist only while a partial message is kept,
- * output to a peer that does not read is bounded, and a failing {@code accept} (no file
- * descriptors left) backs off instead of spinning.
+ * no peer can block the master. Its {@link PeerLimits limits} keep any number of
+ * misbehaving peers from exhausting the master: anonymous connections (not yet introduced
+ * as a worker) are bounded in number and in time, buffers exist only while a partial
+ * message is kept, output to a peer that does not read is bounded, and a failing
+ * {@code accept} (no file descriptors left) backs off instead of spinning.
  *
  * @since 0.1.0
  */
 public final class ControlServer implements Closeable {
 
 	private static final Log logger = LogFactory.getLog(ControlServer.class);
-
-	/**
-	 * Time an anonymous connection has to introduce itself.
-	 */
-	static final long INTRODUCTION_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
-
-	/**
-	 * Anonymous connections served at once; more are closed as soon as they are accepted.
-	 */
-	static final int MAX_ANONYMOUS = 64;
-
-	private static final long MIN_ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
-	private static final long MAX_ACCEPT_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
-
-	private static final long REJECTION_REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
 	private final Path directory;
 
@@ -82,15 +65,7 @@ public final class ControlServer implements Closeable {
 
 	private final List<ControlConnection> connections = new ArrayList<>();
 
-	private int anonymous;
-
-	private long acceptBackoffNanos;
-
-	private long acceptResumeNanos = -1;
-
-	private int rejected;
-
-	private long rejectionReportNanos;
+	private final PeerLimits limits = new PeerLimits();
 
 	private ControlServer(Path directory, Path socketPath, ServerSocketChannel server, SelectionKey serverKey,
 			Selector selector) {
@@ -194,21 +169,18 @@ public final class ControlServer implements Closeable {
 	 * @throws IOException if the selector fails
 	 */
 	public void poll(long timeoutMillis) throws IOException {
-		long now = System.nanoTime();
-		if (this.acceptResumeNanos >= 0) {
-			timeoutMillis = Math.max(1,
-					Math.min(timeoutMillis, TimeUnit.NANOSECONDS.toMillis(this.acceptResumeNanos - now) + 1));
-		}
+		timeoutMillis = this.limits.pollTimeout(timeoutMillis, System.nanoTime());
 		if (timeoutMillis <= 0) {
 			this.selector.selectNow(this::handle);
 		}
 		else {
 			this.selector.select(this::handle, timeoutMillis);
 		}
-		now = System.nanoTime();
-		resumeAccepting(now);
-		closeSilentConnections(now);
-		reportRejections(now);
+		long now = System.nanoTime();
+		this.limits.resumeAccepting(now, this.serverKey);
+		List<ControlConnection> silent = this.limits.silent(this.connections, now);
+		silent.forEach(this::close);
+		this.limits.reportRejections(now);
 	}
 
 	private void handle(SelectionKey key) {
@@ -239,17 +211,16 @@ public final class ControlServer implements Closeable {
 		SocketChannel channel;
 		try {
 			channel = this.server.accept();
-			this.acceptBackoffNanos = 0;
+			this.limits.accepted();
 		}
 		catch (IOException ex) {
-			backOffAccepting(ex);
+			this.limits.backOffAccepting(ex, this.serverKey);
 			return;
 		}
 		if (channel == null) {
 			return;
 		}
-		if (this.anonymous >= MAX_ANONYMOUS) {
-			this.rejected++;
+		if (!this.limits.admit()) {
 			closeQuietly(channel);
 			return;
 		}
@@ -259,29 +230,11 @@ public final class ControlServer implements Closeable {
 			ControlConnection connection = new ControlConnection(this, channel, key, System.nanoTime());
 			key.attach(connection);
 			this.connections.add(connection);
-			this.anonymous++;
 		}
 		catch (IOException ex) {
 			logger.debug("Could not serve a new control connection", ex);
+			this.limits.anonymousClosed();
 			closeQuietly(channel);
-		}
-	}
-
-	private void backOffAccepting(IOException ex) {
-		this.acceptBackoffNanos = (this.acceptBackoffNanos == 0) ? MIN_ACCEPT_BACKOFF_NANOS
-				: Math.min(this.acceptBackoffNanos * 2, MAX_ACCEPT_BACKOFF_NANOS);
-		this.acceptResumeNanos = System.nanoTime() + this.acceptBackoffNanos;
-		this.serverKey.interestOps(0);
-		logger.warn("Could not accept a control connection (" + ex.getMessage() + "): accepting again in "
-				+ TimeUnit.NANOSECONDS.toMillis(this.acceptBackoffNanos) + "ms");
-	}
-
-	private void resumeAccepting(long now) {
-		if (this.acceptResumeNanos >= 0 && now - this.acceptResumeNanos >= 0) {
-			this.acceptResumeNanos = -1;
-			if (this.serverKey.isValid()) {
-				this.serverKey.interestOps(SelectionKey.OP_ACCEPT);
-			}
 		}
 	}
 
@@ -331,7 +284,7 @@ public final class ControlServer implements Closeable {
 
 	void introduced(ControlConnection connection) {
 		if (this.connections.contains(connection)) {
-			this.anonymous--;
+			this.limits.anonymousClosed();
 		}
 	}
 
@@ -342,33 +295,6 @@ public final class ControlServer implements Closeable {
 		else {
 			logger.warn("Closed an anonymous control connection that sent " + what);
 			close(connection);
-		}
-	}
-
-	private void closeSilentConnections(long nowNanos) {
-		if (this.anonymous == 0) {
-			return;
-		}
-		List<ControlConnection> silent = null;
-		for (ControlConnection connection : this.connections) {
-			if (!connection.isIntroduced() && nowNanos - connection.openedNanos() > INTRODUCTION_TIMEOUT_NANOS) {
-				silent = (silent != null) ? silent : new ArrayList<>();
-				silent.add(connection);
-			}
-		}
-		if (silent != null) {
-			logger.warn("Closed " + silent.size() + " anonymous control connection" + ((silent.size() > 1) ? "s" : "")
-					+ " that did not introduce themselves within 10s");
-			silent.forEach(this::close);
-		}
-	}
-
-	private void reportRejections(long nowNanos) {
-		if (this.rejected > 0 && nowNanos - this.rejectionReportNanos >= REJECTION_REPORT_INTERVAL_NANOS) {
-			logger.warn("Closed " + this.rejected + " control connections on arrival: more than " + MAX_ANONYMOUS
-					+ " connections had not introduced themselves");
-			this.rejected = 0;
-			this.rejectionReportNanos = nowNanos;
 		}
 	}
 
@@ -391,7 +317,7 @@ public final class ControlServer implements Closeable {
 	void close(ControlConnection connection) {
 		if (this.connections.remove(connection)) {
 			if (!connection.isIntroduced()) {
-				this.anonymous--;
+				this.limits.anonymousClosed();
 			}
 			connection.release();
 			try {

@@ -127,26 +127,26 @@ class ControlServerTests {
 			}
 
 		});
-		for (int i = 0; i < ControlServer.MAX_ANONYMOUS + 40; i++) {
+		for (int i = 0; i < PeerLimits.MAX_ANONYMOUS + 40; i++) {
 			connect();
 			// Accepting as they come: a full backlog would block the next connect
 			this.server.poll(0);
 		}
 		await().atMost(Duration.ofSeconds(5)).until(() -> {
 			this.server.poll(10);
-			return this.server.connectionCount() == ControlServer.MAX_ANONYMOUS;
+			return this.server.connectionCount() == PeerLimits.MAX_ANONYMOUS;
 		});
 		for (int i = 0; i < 20; i++) {
 			this.server.poll(1);
 		}
-		assertThat(this.server.connectionCount()).isEqualTo(ControlServer.MAX_ANONYMOUS);
+		assertThat(this.server.connectionCount()).isEqualTo(PeerLimits.MAX_ANONYMOUS);
 		// A worker still gets in once an anonymous connection made room for it
 		send(this.clients.get(0), new ControlMessage.Hello(1, 1, "t"));
 		SocketChannel worker = connect();
 		send(worker, new ControlMessage.Hello(2, 2, "t"));
 		await().atMost(Duration.ofSeconds(5)).until(() -> {
 			this.server.poll(10);
-			return this.server.connectionCount() == ControlServer.MAX_ANONYMOUS + 1;
+			return this.server.connectionCount() == PeerLimits.MAX_ANONYMOUS + 1;
 		});
 	}
 
