@@ -2,24 +2,13 @@ package dev.forker.boot.worker;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -35,8 +24,6 @@ import dev.forker.boot.balance.ConnectionGates;
 import dev.forker.boot.control.ControlCodec;
 import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ForkerStatus;
-import dev.forker.boot.control.InvalidControlMessageException;
-import dev.forker.boot.control.LineFramer;
 import dev.forker.boot.control.WorkerEnvironment;
 
 /**
@@ -49,6 +36,12 @@ import dev.forker.boot.control.WorkerEnvironment;
  * Its task scheduler runs the worker's periodic work (heartbeats, health evaluation,
  * metrics) on daemon threads, so that none of it keeps the JVM alive and a slow health
  * check never delays a heartbeat.
+ * <p>
+ * It is the one face of the link that the other packages use (reports, roles, database
+ * turns, sessions, broadcasts, status and commands), which makes it longer than most
+ * classes: each of those is a few lines over the {@link MasterLink}, which holds the wire
+ * (connection, reading, requests and their answers), and {@link OrphanExit} holds what a
+ * worker does when its master is gone.
  *
  * @since 0.1.0
  */
@@ -56,20 +49,7 @@ public final class WorkerAgent implements Closeable {
 
 	private static final Log logger = LogFactory.getLog(WorkerAgent.class);
 
-	/**
-	 * How long a worker waits for its master to listen on its control socket.
-	 */
-	static final long MASTER_LISTEN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
-
-	private static final long MASTER_LISTEN_POLL_MILLIS = 10;
-
 	private static final String STARTING = "STARTING";
-
-	/**
-	 * How long a ready worker whose master is gone has for its shutdown hooks before it
-	 * halts: within the 2 seconds that an orphan may live.
-	 */
-	static final long ORPHAN_GRACE_MILLIS = 1000;
 
 	/**
 	 * Largest encoded broadcast a worker sends: the master's delivery of it, with an id
@@ -87,18 +67,9 @@ public final class WorkerAgent implements Closeable {
 
 	private final WorkerEnvironment environment;
 
-	// Replaced by the connected channel before any other thread uses it
-	private SocketChannel channel;
-
-	private final Consumer<WorkerEnvironment> masterGone;
+	private final MasterLink link;
 
 	private final ControlCodec codec = new ControlCodec();
-
-	private final Object writeLock = new Object();
-
-	private final AtomicLong requestIds = new AtomicLong();
-
-	private final Map<Long, PendingRequest> pending = new ConcurrentHashMap<>();
 
 	private final ThreadPoolTaskScheduler scheduler;
 
@@ -127,8 +98,11 @@ public final class WorkerAgent implements Closeable {
 
 	WorkerAgent(WorkerEnvironment environment, SocketChannel channel, Consumer<WorkerEnvironment> masterGone) {
 		this.environment = environment;
-		this.channel = channel;
-		this.masterGone = masterGone;
+		this.link = new MasterLink(environment, channel, this::receive, () -> {
+			if (!this.closed) {
+				masterGone.accept(environment);
+			}
+		});
 		this.scheduler = new ThreadPoolTaskScheduler();
 		this.scheduler.setPoolSize(3);
 		this.scheduler.setDaemon(true);
@@ -167,13 +141,8 @@ public final class WorkerAgent implements Closeable {
 					+ ") at " + environment.controlSocket(), ex);
 		}
 		WorkerAgent agent = new WorkerAgent(environment, channel, masterGone);
-		// Everything slow (the agent, the codec's first use) comes before the connection:
-		// the master closes connections that do not introduce themselves in time, and a
-		// worker starting on a busy machine must not be taken for one
-		byte[] hello = agent.codec.encode(
-				new ControlMessage.Hello(environment.workerId(), ProcessHandle.current().pid(), environment.token()));
 		try {
-			channel = connectWhenListening(environment, channel);
+			agent.link.connect();
 		}
 		catch (IOException ex) {
 			agent.scheduler.shutdown();
@@ -181,51 +150,9 @@ public final class WorkerAgent implements Closeable {
 			throw new IllegalStateException("Cannot reach forker master (pid " + environment.masterPid() + ") at "
 					+ environment.controlSocket(), ex);
 		}
-		agent.channel = channel;
-		agent.write(hello, "hello");
-		Thread reader = new Thread(agent::readUntilClosed, "forker-master-link");
-		reader.setDaemon(true);
-		reader.start();
 		agent.heartbeats = agent.scheduler.scheduleWithFixedDelay(agent::sendHeartbeat,
 				environment.heartbeatInterval());
 		return agent;
-	}
-
-	/**
-	 * Connect to the master's control socket, waiting while nothing listens there yet:
-	 * the first workers start while the application's JVM becomes the master. Gives up
-	 * when this process's parent is not the master any more (it is gone) or after
-	 * {@link #MASTER_LISTEN_TIMEOUT_NANOS}.
-	 */
-	private static SocketChannel connectWhenListening(WorkerEnvironment environment, SocketChannel first)
-			throws IOException {
-		UnixDomainSocketAddress address = UnixDomainSocketAddress.of(environment.controlSocket());
-		long deadline = System.nanoTime() + MASTER_LISTEN_TIMEOUT_NANOS;
-		SocketChannel channel = first;
-		while (true) {
-			try {
-				channel.connect(address);
-				return channel;
-			}
-			catch (IOException ex) {
-				channel.close();
-				if (System.nanoTime() - deadline >= 0 || !isChildOf(environment.masterPid())) {
-					throw ex;
-				}
-			}
-			try {
-				Thread.sleep(MASTER_LISTEN_POLL_MILLIS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new InterruptedIOException("Interrupted while waiting for forker master to listen");
-			}
-			channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-		}
-	}
-
-	private static boolean isChildOf(long pid) {
-		return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid;
 	}
 
 	private void sendHeartbeat() {
@@ -312,8 +239,8 @@ public final class WorkerAgent implements Closeable {
 	 * @throws IllegalStateException if the master does not answer in time
 	 */
 	public DatabaseTurn requestDatabaseTurn(Duration timeout) {
-		long id = this.requestIds.incrementAndGet();
-		ControlMessage.DatabaseTurnReply reply = (ControlMessage.DatabaseTurnReply) request(id,
+		long id = this.link.nextRequestId();
+		ControlMessage.DatabaseTurnReply reply = (ControlMessage.DatabaseTurnReply) this.link.request(id,
 				new ControlMessage.DatabaseTurnRequest(id), timeout);
 		DatabaseTurn turn = new DatabaseTurn(reply.initialize());
 		if (reply.initialized()) {
@@ -349,10 +276,10 @@ public final class WorkerAgent implements Closeable {
 	 * @throws IllegalStateException if the master does not answer in time
 	 */
 	public byte @Nullable [] session(ControlMessage.SessionRequest request, Duration timeout) {
-		long id = this.requestIds.incrementAndGet();
+		long id = this.link.nextRequestId();
 		ControlMessage.SessionRequest numbered = new ControlMessage.SessionRequest(id, request.operation(),
 				request.id(), request.originalId(), request.data(), request.maxInactiveSeconds());
-		return ((ControlMessage.SessionReply) request(id, numbered, timeout)).data();
+		return ((ControlMessage.SessionReply) this.link.request(id, numbered, timeout)).data();
 	}
 
 	/**
@@ -378,8 +305,9 @@ public final class WorkerAgent implements Closeable {
 	 * @throws IllegalStateException if the master does not answer in time
 	 */
 	public ForkerStatus status(Duration timeout) {
-		long id = this.requestIds.incrementAndGet();
-		return ((ControlMessage.StatusReply) request(id, new ControlMessage.StatusRequest(id), timeout)).status();
+		long id = this.link.nextRequestId();
+		return ((ControlMessage.StatusReply) this.link.request(id, new ControlMessage.StatusRequest(id), timeout))
+			.status();
 	}
 
 	/**
@@ -392,9 +320,9 @@ public final class WorkerAgent implements Closeable {
 	 */
 	public ControlMessage.CommandReply command(ControlMessage.Command command, @Nullable Integer workers,
 			Duration timeout) {
-		long id = this.requestIds.incrementAndGet();
-		return (ControlMessage.CommandReply) request(id, new ControlMessage.CommandRequest(id, command, workers),
-				timeout);
+		long id = this.link.nextRequestId();
+		return (ControlMessage.CommandReply) this.link.request(id,
+				new ControlMessage.CommandRequest(id, command, workers), timeout);
 	}
 
 	/**
@@ -412,13 +340,13 @@ public final class WorkerAgent implements Closeable {
 	 * @see #addBroadcastListener(String, Consumer)
 	 */
 	public BroadcastResult broadcast(String topic, String payload, Duration timeout) {
-		long id = this.requestIds.incrementAndGet();
+		long id = this.link.nextRequestId();
 		byte[] encoded = this.codec.encode(new ControlMessage.Broadcast(id, topic, payload, timeout.toMillis()));
 		if (encoded.length > MAX_BROADCAST_BYTES) {
 			throw new IllegalArgumentException("A broadcast of " + encoded.length + " bytes exceeds "
 					+ MAX_BROADCAST_BYTES + " bytes (topic " + topic + ")");
 		}
-		ControlMessage.BroadcastReply reply = (ControlMessage.BroadcastReply) request(id, encoded,
+		ControlMessage.BroadcastReply reply = (ControlMessage.BroadcastReply) this.link.request(id, encoded,
 				timeout.plus(BROADCAST_REPLY_GRACE));
 		if (reply.refused() != null) {
 			throw new IllegalStateException("forker master refused the broadcast: " + reply.refused());
@@ -437,110 +365,13 @@ public final class WorkerAgent implements Closeable {
 		this.broadcastListeners.add(topic, listener);
 	}
 
-	private ControlMessage request(long id, ControlMessage request, Duration timeout) {
-		return request(id, this.codec.encode(request), timeout);
-	}
-
-	private ControlMessage request(long id, byte[] request, Duration timeout) {
-		PendingRequest reply = new PendingRequest();
-		this.pending.put(id, reply);
-		try {
-			write(request, "request " + id);
-			return reply.future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (TimeoutException ex) {
-			throw new IllegalStateException("forker master did not answer within " + timeout.toMillis() + "ms", ex);
-		}
-		catch (ExecutionException ex) {
-			throw new IllegalStateException("forker master did not answer", ex.getCause());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while waiting for the forker master", ex);
-		}
-		finally {
-			this.pending.remove(id);
-		}
-	}
-
-	void send(ControlMessage message) {
-		write(this.codec.encode(message), message);
-	}
-
-	private void write(byte[] encoded, Object message) {
-		ByteBuffer bytes = ByteBuffer.wrap(encoded);
-		synchronized (this.writeLock) {
-			try {
-				while (bytes.hasRemaining()) {
-					this.channel.write(bytes);
-				}
-			}
-			catch (IOException ex) {
-				// The reader sees the broken link and acts on it
-				logger.debug("Could not send " + message + " to the forker master", ex);
-			}
-		}
-	}
-
-	private void readUntilClosed() {
-		ByteBuffer buffer = ByteBuffer.allocate(8192);
-		LineFramer framer = new LineFramer(ControlCodec.MAX_MESSAGE_BYTES);
-		LineFramer.Handler handler = new LineFramer.Handler() {
-
-			@Override
-			public void line(byte[] bytes, int offset, int length) {
-				receive(bytes, offset, length);
-			}
-
-			@Override
-			public void oversized(int limit) {
-				logger.warn("Skipped a control message from the master longer than " + limit + " bytes");
-			}
-
-		};
-		try {
-			while (this.channel.read(buffer) >= 0) {
-				buffer.flip();
-				framer.feed(buffer, handler);
-				buffer.clear();
-			}
-		}
-		catch (IOException ex) {
-			logger.debug("Link to the forker master failed", ex);
-		}
-		IllegalStateException gone = new IllegalStateException("Link to the forker master is closed");
-		this.pending.values().forEach((reply) -> reply.future.completeExceptionally(gone));
-		if (!this.closed) {
-			this.masterGone.accept(this.environment);
-		}
-	}
-
-	private void receive(byte[] bytes, int offset, int length) {
-		ControlMessage message;
-		try {
-			message = this.codec.decode(bytes, offset, length);
-		}
-		catch (InvalidControlMessageException ex) {
-			logger.warn("Ignored an invalid control message from the master: " + ex.getMessage());
-			return;
-		}
+	/**
+	 * Act on a message from the master that answers no request, on the link's thread.
+	 * @param message the message
+	 */
+	private void receive(ControlMessage message) {
 		if (message instanceof ControlMessage.HeartbeatAck ack) {
 			this.masterSummary = new MasterSummary(ack.configuredWorkers(), ack.readyWorkers(), Instant.now());
-		}
-		else if (message instanceof ControlMessage.StatusReply reply) {
-			PendingRequest request = this.pending.get(reply.requestId());
-			if (request != null) {
-				request.part(reply);
-			}
-		}
-		else if (message instanceof ControlMessage.CommandReply reply) {
-			complete(reply.requestId(), reply);
-		}
-		else if (message instanceof ControlMessage.DatabaseTurnReply reply) {
-			complete(reply.requestId(), reply);
-		}
-		else if (message instanceof ControlMessage.SessionReply reply) {
-			complete(reply.requestId(), reply);
 		}
 		else if (message instanceof ControlMessage.DatabaseInitialized) {
 			this.databaseInitialized.countDown();
@@ -554,19 +385,13 @@ public final class WorkerAgent implements Closeable {
 		else if (message instanceof ControlMessage.Delivery delivery) {
 			this.broadcastListeners.deliver(delivery.deliveryId(), delivery.topic(), delivery.payload());
 		}
-		else if (message instanceof ControlMessage.BroadcastReply reply) {
-			complete(reply.requestId(), reply);
-		}
 		else {
 			logger.debug("Ignored unexpected control message " + message);
 		}
 	}
 
-	private void complete(long requestId, ControlMessage reply) {
-		PendingRequest request = this.pending.get(requestId);
-		if (request != null) {
-			request.future.complete(reply);
-		}
+	void send(ControlMessage message) {
+		this.link.send(message);
 	}
 
 	@Override
@@ -579,43 +404,12 @@ public final class WorkerAgent implements Closeable {
 			heartbeats.cancel(false);
 		}
 		this.scheduler.shutdown();
-		this.channel.close();
+		this.link.close();
 	}
 
-	/**
-	 * Stop this worker because its master is gone. A worker that has not been ready yet
-	 * (its JVM or its application context is still starting) halts at once: closing a
-	 * context that is still refreshing waits for the refresh, and in shared mode the
-	 * worker already holds the listening socket. A ready worker exits through its
-	 * shutdown hooks (Spring Boot's graceful shutdown), and halts if they take longer
-	 * than {@link #ORPHAN_GRACE_MILLIS}, also when it was already stopping.
-	 */
 	private static void exitBecauseMasterIsGone(WorkerEnvironment environment) {
 		WorkerAgent agent = current;
-		String message = "forker master (pid " + environment.masterPid() + ") is gone: " + environment.name()
-				+ " stops now";
-		if (haltsAtOnce(agent)) {
-			message += " (it was not ready yet, so it halts without closing its application context)";
-			logger.error(message);
-			if (agent == null || !agent.loggingStarted) {
-				System.err.println(message);
-			}
-			System.err.flush();
-			Runtime.getRuntime().halt(1);
-		}
-		logger.error(message);
-		Thread halt = new Thread(() -> {
-			try {
-				Thread.sleep(ORPHAN_GRACE_MILLIS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			Runtime.getRuntime().halt(1);
-		}, "forker-orphan-halt");
-		halt.setDaemon(true);
-		halt.start();
-		System.exit(1);
+		OrphanExit.exit(environment, haltsAtOnce(agent), agent == null || !agent.loggingStarted);
 	}
 
 	/**
@@ -665,28 +459,6 @@ public final class WorkerAgent implements Closeable {
 	 * @param receivedAt when the worker received it
 	 */
 	public record MasterSummary(int configuredWorkers, int readyWorkers, Instant receivedAt) {
-
-	}
-
-	/**
-	 * A request waiting for its answer, which can come in parts.
-	 */
-	private static final class PendingRequest {
-
-		private final CompletableFuture<ControlMessage> future = new CompletableFuture<>();
-
-		private final List<ForkerStatus.Worker> workers = new ArrayList<>();
-
-		private int parts;
-
-		synchronized void part(ControlMessage.StatusReply reply) {
-			this.workers.addAll(reply.status().workers());
-			this.parts++;
-			if (this.parts >= reply.parts()) {
-				ForkerStatus status = new ForkerStatus(reply.status().master(), this.workers);
-				this.future.complete(new ControlMessage.StatusReply(reply.requestId(), status, 1, 1));
-			}
-		}
 
 	}
 

@@ -117,7 +117,7 @@ class WorkerAgentTests {
 			assertThat(WorkerAgent.haltsAtOnce(agent)).as("starting").isTrue();
 			agent.reportReady();
 			assertThat(WorkerAgent.haltsAtOnce(agent)).as("ready: graceful within the grace").isFalse();
-			assertThat(WorkerAgent.ORPHAN_GRACE_MILLIS).isLessThan(2000);
+			assertThat(OrphanExit.GRACE_MILLIS).isLessThan(2000);
 		}
 	}
 

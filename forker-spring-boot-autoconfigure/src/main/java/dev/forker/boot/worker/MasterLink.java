@@ -1,0 +1,282 @@
+package dev.forker.boot.worker;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import dev.forker.boot.control.ControlCodec;
+import dev.forker.boot.control.ControlMessage;
+import dev.forker.boot.control.ForkerStatus;
+import dev.forker.boot.control.InvalidControlMessageException;
+import dev.forker.boot.control.LineFramer;
+import dev.forker.boot.control.WorkerEnvironment;
+
+/**
+ * The wire of a {@link WorkerAgent}: the connection to the master's control socket, the
+ * thread that reads it, the requests waiting for their answers, and the writes, one at a
+ * time. Messages that answer no request go to the agent.
+ *
+ * @since 0.1.0
+ */
+final class MasterLink implements Closeable {
+
+	private static final Log logger = LogFactory.getLog(WorkerAgent.class);
+
+	/**
+	 * How long a worker waits for its master to listen on its control socket.
+	 */
+	static final long MASTER_LISTEN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+	private static final long MASTER_LISTEN_POLL_MILLIS = 10;
+
+	private final WorkerEnvironment environment;
+
+	// Replaced by the connected channel before any other thread uses it
+	private SocketChannel channel;
+
+	private final Consumer<ControlMessage> receiver;
+
+	private final Runnable closed;
+
+	private final ControlCodec codec = new ControlCodec();
+
+	private final Object writeLock = new Object();
+
+	private final AtomicLong requestIds = new AtomicLong();
+
+	private final Map<Long, PendingRequest> pending = new ConcurrentHashMap<>();
+
+	/**
+	 * Create a new link.
+	 * @param environment the worker environment
+	 * @param channel the channel, not connected yet
+	 * @param receiver receives the messages that answer no request
+	 * @param closed called when the master closes the link
+	 */
+	MasterLink(WorkerEnvironment environment, SocketChannel channel, Consumer<ControlMessage> receiver,
+			Runnable closed) {
+		this.environment = environment;
+		this.channel = channel;
+		this.receiver = receiver;
+		this.closed = closed;
+	}
+
+	/**
+	 * Connect to the master, introduce this worker and start reading.
+	 * @throws IOException if the master cannot be reached
+	 */
+	void connect() throws IOException {
+		// Everything slow (the codec's first use) comes before the connection: the master
+		// closes connections that do not introduce themselves in time, and a worker
+		// starting on a busy machine must not be taken for one
+		byte[] hello = this.codec.encode(new ControlMessage.Hello(this.environment.workerId(),
+				ProcessHandle.current().pid(), this.environment.token()));
+		this.channel = connectWhenListening(this.environment, this.channel);
+		write(hello, "hello");
+		Thread reader = new Thread(this::readUntilClosed, "forker-master-link");
+		reader.setDaemon(true);
+		reader.start();
+	}
+
+	long nextRequestId() {
+		return this.requestIds.incrementAndGet();
+	}
+
+	/**
+	 * Connect to the master's control socket, waiting while nothing listens there yet:
+	 * the first workers start while the application's JVM becomes the master. Gives up
+	 * when this process's parent is not the master any more (it is gone) or after
+	 * {@link #MASTER_LISTEN_TIMEOUT_NANOS}.
+	 */
+	private static SocketChannel connectWhenListening(WorkerEnvironment environment, SocketChannel first)
+			throws IOException {
+		UnixDomainSocketAddress address = UnixDomainSocketAddress.of(environment.controlSocket());
+		long deadline = System.nanoTime() + MASTER_LISTEN_TIMEOUT_NANOS;
+		SocketChannel channel = first;
+		while (true) {
+			try {
+				channel.connect(address);
+				return channel;
+			}
+			catch (IOException ex) {
+				channel.close();
+				if (System.nanoTime() - deadline >= 0 || !isChildOf(environment.masterPid())) {
+					throw ex;
+				}
+			}
+			try {
+				Thread.sleep(MASTER_LISTEN_POLL_MILLIS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new InterruptedIOException("Interrupted while waiting for forker master to listen");
+			}
+			channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+		}
+	}
+
+	private static boolean isChildOf(long pid) {
+		return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == pid;
+	}
+
+	ControlMessage request(long id, ControlMessage request, Duration timeout) {
+		return request(id, this.codec.encode(request), timeout);
+	}
+
+	ControlMessage request(long id, byte[] request, Duration timeout) {
+		PendingRequest reply = new PendingRequest();
+		this.pending.put(id, reply);
+		try {
+			write(request, "request " + id);
+			return reply.future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (TimeoutException ex) {
+			throw new IllegalStateException("forker master did not answer within " + timeout.toMillis() + "ms", ex);
+		}
+		catch (ExecutionException ex) {
+			throw new IllegalStateException("forker master did not answer", ex.getCause());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while waiting for the forker master", ex);
+		}
+		finally {
+			this.pending.remove(id);
+		}
+	}
+
+	void send(ControlMessage message) {
+		write(this.codec.encode(message), message);
+	}
+
+	private void write(byte[] encoded, Object message) {
+		ByteBuffer bytes = ByteBuffer.wrap(encoded);
+		synchronized (this.writeLock) {
+			try {
+				while (bytes.hasRemaining()) {
+					this.channel.write(bytes);
+				}
+			}
+			catch (IOException ex) {
+				// The reader sees the broken link and acts on it
+				logger.debug("Could not send " + message + " to the forker master", ex);
+			}
+		}
+	}
+
+	private void readUntilClosed() {
+		ByteBuffer buffer = ByteBuffer.allocate(8192);
+		LineFramer framer = new LineFramer(ControlCodec.MAX_MESSAGE_BYTES);
+		LineFramer.Handler handler = new LineFramer.Handler() {
+
+			@Override
+			public void line(byte[] bytes, int offset, int length) {
+				receive(bytes, offset, length);
+			}
+
+			@Override
+			public void oversized(int limit) {
+				logger.warn("Skipped a control message from the master longer than " + limit + " bytes");
+			}
+
+		};
+		try {
+			while (this.channel.read(buffer) >= 0) {
+				buffer.flip();
+				framer.feed(buffer, handler);
+				buffer.clear();
+			}
+		}
+		catch (IOException ex) {
+			logger.debug("Link to the forker master failed", ex);
+		}
+		IllegalStateException gone = new IllegalStateException("Link to the forker master is closed");
+		this.pending.values().forEach((reply) -> reply.future.completeExceptionally(gone));
+		this.closed.run();
+	}
+
+	private void receive(byte[] bytes, int offset, int length) {
+		ControlMessage message;
+		try {
+			message = this.codec.decode(bytes, offset, length);
+		}
+		catch (InvalidControlMessageException ex) {
+			logger.warn("Ignored an invalid control message from the master: " + ex.getMessage());
+			return;
+		}
+		if (message instanceof ControlMessage.StatusReply reply) {
+			PendingRequest request = this.pending.get(reply.requestId());
+			if (request != null) {
+				request.part(reply);
+			}
+		}
+		else if (message instanceof ControlMessage.CommandReply reply) {
+			complete(reply.requestId(), reply);
+		}
+		else if (message instanceof ControlMessage.DatabaseTurnReply reply) {
+			complete(reply.requestId(), reply);
+		}
+		else if (message instanceof ControlMessage.SessionReply reply) {
+			complete(reply.requestId(), reply);
+		}
+		else if (message instanceof ControlMessage.BroadcastReply reply) {
+			complete(reply.requestId(), reply);
+		}
+		else {
+			this.receiver.accept(message);
+		}
+	}
+
+	private void complete(long requestId, ControlMessage reply) {
+		PendingRequest request = this.pending.get(requestId);
+		if (request != null) {
+			request.future.complete(reply);
+		}
+	}
+
+	@Override
+	public void close() throws IOException {
+		this.channel.close();
+	}
+
+	/**
+	 * A request waiting for its answer, which can come in parts.
+	 */
+	private static final class PendingRequest {
+
+		private final CompletableFuture<ControlMessage> future = new CompletableFuture<>();
+
+		private final List<ForkerStatus.Worker> workers = new ArrayList<>();
+
+		private int parts;
+
+		synchronized void part(ControlMessage.StatusReply reply) {
+			this.workers.addAll(reply.status().workers());
+			this.parts++;
+			if (this.parts >= reply.parts()) {
+				ForkerStatus status = new ForkerStatus(reply.status().master(), this.workers);
+				this.future.complete(new ControlMessage.StatusReply(reply.requestId(), status, 1, 1));
+			}
+		}
+
+	}
+
+}
