@@ -22,6 +22,7 @@ import dev.forker.boot.launch.StartupCache.CachedLaunch;
 import dev.forker.boot.logging.LogForwarding;
 import dev.forker.boot.logging.MasterLogging;
 import dev.forker.boot.master.WorkerProcesses;
+import dev.forker.boot.posix.NativeSockets;
 import dev.forker.boot.posix.PosixProcesses;
 
 /**
@@ -58,13 +59,20 @@ final class MasterLauncher {
 		checkMemory(properties, commandLine, processors);
 		PosixProcesses posix = PosixProcesses.load();
 		CachedLaunch cache = prepareStartupCache(properties, commandLine, planned, processors);
-		try (OpenPorts ports = OpenPorts.open(planned, properties.getMode(), properties.getBacklog())) {
+		PassedSockets passed = passedSockets();
+		try (OpenPorts ports = (passed != null) ? OpenPorts.passed(planned, passed, properties.getMode())
+				: OpenPorts.open(planned, properties.getMode(), properties.getBacklog())) {
+			if (passed != null) {
+				logger.info("Serving the listening sockets systemd passed (" + passed.describe() + ") as "
+						+ ports.served().stream().map((port) -> port.property() + " " + port.port()).toList()
+						+ ": the master opens no socket of its own");
+			}
 			Path directory = ControlServer.createDirectory();
 			MasterConfig config;
 			try {
 				config = new MasterConfig(properties, commandLine, cache, processors, validator.maxWorkers(),
 						ports.served(), System.getenv(), MasterLogging.properties(environment), directory,
-						LogForwarding.hasFiles() ? directory.resolve(LOG_SOCKET) : null, List.of());
+						LogForwarding.hasFiles() ? directory.resolve(LOG_SOCKET) : null, List.of(), passed != null);
 				if (properties.getMaster().isLightweight()) {
 					List<String> command = LightweightMaster.command(commandLine, cache);
 					if (command != null) {
@@ -89,6 +97,13 @@ final class MasterLauncher {
 		catch (IOException ex) {
 			throw new UncheckedIOException("forker master failed", ex);
 		}
+	}
+
+	private static @Nullable PassedSockets passedSockets() {
+		return PassedSockets.of(System.getenv(), ProcessHandle.current().pid(), (fd) -> {
+			NativeSockets sockets = NativeSockets.get();
+			return sockets.isListening(fd) ? sockets.localAddress(fd) : null;
+		});
 	}
 
 	private static void warnAboutInMemoryDatabase(ConfigurableEnvironment environment, int workers) {

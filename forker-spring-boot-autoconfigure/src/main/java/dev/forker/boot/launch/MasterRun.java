@@ -41,7 +41,7 @@ final class MasterRun {
 				}
 			}
 			control = ControlServer.open(config.directory());
-			Master master = new Master(properties, workers, MasterClock.SYSTEM, OpenPorts.listeners(config.ports()),
+			Master master = new Master(properties, workers, MasterClock.SYSTEM, OpenPorts.listeners(config),
 					config.maxWorkers(), config.ports(), pid);
 			master.adopt(config.started());
 			workers.watch(() -> master.post(master::reap));
