@@ -38,12 +38,14 @@ import dev.forker.boot.master.WorkerProcesses;
  * lightweight master
  * @param socketsPassed whether the listening sockets were passed to the master by
  * systemd, which keeps them: the master must not shut them down when it stops
+ * @param replacedMaster whether this master replaced a master in place, and
+ * {@code started} are that master's workers
  * @since 0.1.0
  */
 record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @Nullable CachedLaunch cache,
 		int processors, int maxWorkers, List<ServedPort> ports, Map<String, String> workerEnvironment,
 		Map<String, String> logging, Path directory, @Nullable Path logSocket, List<WorkerProcesses.Started> started,
-		boolean socketsPassed) {
+		boolean socketsPassed, boolean replacedMaster) {
 
 	/**
 	 * Environment variable that carries the configuration to the lightweight master.
@@ -63,7 +65,7 @@ record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @N
 			int maxWorkers, List<ServedPort> ports, Map<String, String> workerEnvironment, Map<String, String> logging,
 			Path directory, @Nullable Path logSocket, List<WorkerProcesses.Started> started) {
 		this(properties, commandLine, cache, processors, maxWorkers, ports, workerEnvironment, logging, directory,
-				logSocket, started, false);
+				logSocket, started, false, false);
 	}
 
 	/**
@@ -74,7 +76,7 @@ record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @N
 	MasterConfig withStarted(List<WorkerProcesses.Started> started) {
 		return new MasterConfig(this.properties, this.commandLine, this.cache, this.processors, this.maxWorkers,
 				this.ports, this.workerEnvironment, this.logging, this.directory, this.logSocket, List.copyOf(started),
-				this.socketsPassed);
+				this.socketsPassed, this.replacedMaster);
 	}
 
 	String toJson() {

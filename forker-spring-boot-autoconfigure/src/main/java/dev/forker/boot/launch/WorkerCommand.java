@@ -140,6 +140,7 @@ final class WorkerCommand {
 		environment.keySet().removeAll(WorkerEnvironment.VARIABLES);
 		environment.remove(MasterConfig.VARIABLE);
 		environment.keySet().removeAll(PassedSockets.VARIABLES);
+		environment.keySet().removeAll(UpgradeState.VARIABLES);
 		for (String name : JVM_OPTION_VARIABLES) {
 			String value = environment.get(name);
 			if (value != null) {

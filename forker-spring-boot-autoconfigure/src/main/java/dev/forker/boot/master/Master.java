@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -111,6 +112,10 @@ public final class Master implements ControlServer.Handler {
 
 	private final Map<Integer, WorkerProcesses.Started> adoptable = new HashMap<>();
 
+	private final InPlaceUpgrade upgrade;
+
+	private List<Integer> rollWhenReady = List.of();
+
 	private final long startedNanos;
 
 	private volatile Runnable wakeUp = () -> {
@@ -153,6 +158,7 @@ public final class Master implements ControlServer.Handler {
 		this.startedNanos = clock.nanoTime();
 		this.statusReport = new StatusReport(masterPid, mode(), ports, this.startedNanos, clock.instant());
 		this.protocol = new ControlProtocol(this.table, this);
+		this.upgrade = new InPlaceUpgrade(this.table, this::post, masterPid);
 		ForkerProperties.Sessions sessions = properties.getSessions();
 		this.sessions = new SessionStore(sessions.getMaxSessions(), sessions.getMaxMemory().toBytes());
 	}
@@ -167,6 +173,27 @@ public final class Master implements ControlServer.Handler {
 		for (WorkerProcesses.Started worker : started) {
 			this.adoptable.put(worker.workerId(), worker);
 		}
+	}
+
+	/**
+	 * Take over the workers of the master this one replaced in place ({@code SIGUSR2}):
+	 * they serve the previous version, and are replaced one at a time once they have all
+	 * reconnected. Call before {@link #run(ControlServer)}.
+	 * @param started the workers, by slot id from 1
+	 */
+	public void adoptFromReplacedMaster(List<WorkerProcesses.Started> started) {
+		adopt(started);
+		// They have served: a failure of one is no failed start of the application
+		this.everReady = true;
+		this.rollWhenReady = started.stream().map(WorkerProcesses.Started::workerId).sorted().toList();
+	}
+
+	/**
+	 * Set how this master replaces itself in place.
+	 * @param replacement the replacement
+	 */
+	public void replacement(MasterReplacement replacement) {
+		this.upgrade.replacement(replacement);
 	}
 
 	/**
@@ -236,6 +263,12 @@ public final class Master implements ControlServer.Handler {
 			case "HUP" -> execute(Command.ROLLING_RESTART, null, "SIGHUP");
 			case "TTIN" -> execute(Command.SCALE, this.table.slotCount() + 1, "SIGTTIN");
 			case "TTOU" -> execute(Command.SCALE, this.table.slotCount() - 1, "SIGTTOU");
+			case "USR2" -> {
+				// It logs its outcome itself
+				upgrade("SIGUSR2", (outcome) -> {
+				});
+				yield new ControlMessage.CommandReply(0, true, "in-place upgrade");
+			}
 			default -> new ControlMessage.CommandReply(0, false, "unexpected signal SIG" + name);
 		};
 		if (!reply.accepted()) {
@@ -263,6 +296,16 @@ public final class Master implements ControlServer.Handler {
 		for (int id = 1; id <= workers; id++) {
 			this.table.addSlot(id).waitingToStart(true);
 		}
+		for (WorkerProcesses.Started extra : List.copyOf(this.adoptable.values())) {
+			if (extra.workerId() > workers) {
+				// Adopted from a replaced master with more workers than configured now
+				this.adoptable.remove(extra.workerId());
+				logger.info("Stopping worker " + extra.workerId() + " (pid " + extra.pid() + "): forker.workers is "
+						+ workers + " now");
+				this.processes.signalGroup(extra.pid(), ProcessSignal.TERM);
+			}
+		}
+		this.rollWhenReady = this.rollWhenReady.stream().filter((id) -> id <= workers).toList();
 		startWaiting();
 	}
 
@@ -325,6 +368,7 @@ public final class Master implements ControlServer.Handler {
 			}
 			restartDue(now);
 			advanceRollingRestart();
+			this.upgrade.tick();
 			if (now - this.nextSessionSweepNanos >= 0) {
 				this.nextSessionSweepNanos = now + TimeUnit.SECONDS.toNanos(1);
 				this.sessions.removeExpired(now);
@@ -733,6 +777,14 @@ public final class Master implements ControlServer.Handler {
 		this.database.done(process, this.table.processes());
 		this.scheduler.assign(this.table.processes());
 		startWaiting();
+		if (!this.rollWhenReady.isEmpty() && this.table.readyCount() >= this.table.slotCount()
+				&& this.rollingRestart.idle()) {
+			this.rollingRestart.begin(this.rollWhenReady, "in-place upgrade");
+			this.database.newDeployment();
+			logger.info("In-place upgrade: all " + this.table.slotCount() + " workers are ready; replacing the "
+					+ this.rollWhenReady.size() + " of the previous version one at a time");
+			this.rollWhenReady = List.of();
+		}
 		if (!this.everReady && this.table.readyCount() >= this.table.slotCount()) {
 			this.everReady = true;
 			logger.info("All " + this.table.slotCount() + " workers are ready on port " + this.port + ", "
@@ -856,7 +908,39 @@ public final class Master implements ControlServer.Handler {
 		return switch (command) {
 			case ROLLING_RESTART -> rollingRestart(origin);
 			case SCALE -> scale(workers, origin);
+			case UPGRADE -> {
+				upgrade(origin, (outcome) -> {
+				});
+				yield new ControlMessage.CommandReply(0, true, "In-place upgrade (" + origin + ") begins");
+			}
 		};
+	}
+
+	/**
+	 * Replace this master in place with the version on disk, keeping its workers, then
+	 * replace them ({@code SIGUSR2}).
+	 * @param origin what asked for it
+	 * @param reply receives whether the new version passed its check, or why the master
+	 * refused
+	 */
+	void upgrade(String origin, Consumer<ControlMessage.CommandReply> reply) {
+		String refusal = null;
+		if (this.stopping) {
+			refusal = "the master is stopping";
+		}
+		else if (!this.rollingRestart.idle()) {
+			refusal = "a rolling restart is in progress: " + this.rollingRestart.describe();
+		}
+		else if (this.table.readyCount() < this.table.slotCount()
+				|| this.table.processCount() != this.table.slotCount()) {
+			refusal = "not every worker is ready (" + this.table.readyCount() + " of " + this.table.slotCount()
+					+ " ready, " + this.table.processCount() + " processes): try again once they are";
+		}
+		this.upgrade.begin(origin, refusal, reply);
+	}
+
+	void onReadyForNewMaster(WorkerProcess process) {
+		this.upgrade.readyForNewMaster(process);
 	}
 
 	private ControlMessage.CommandReply rollingRestart(String origin) {
