@@ -306,6 +306,13 @@ public final class Master implements ControlServer.Handler {
 			}
 		}
 		this.rollWhenReady = this.rollWhenReady.stream().filter((id) -> id <= workers).toList();
+		// Adopted workers run already, and may introduce themselves at once
+		for (WorkerSlot slot : this.table.slots()) {
+			if (this.adoptable.containsKey(slot.id())) {
+				slot.waitingToStart(false);
+				start(slot, false);
+			}
+		}
 		startWaiting();
 	}
 
