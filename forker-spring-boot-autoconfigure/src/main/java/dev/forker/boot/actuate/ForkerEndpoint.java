@@ -29,6 +29,12 @@ public class ForkerEndpoint {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
+	/**
+	 * Time an in-place upgrade may take to check the new version (a JVM that starts the
+	 * application far enough to read its configuration).
+	 */
+	private static final Duration UPGRADE_TIMEOUT = Duration.ofMinutes(2);
+
 	private final WorkerAgent agent;
 
 	/**
@@ -60,8 +66,10 @@ public class ForkerEndpoint {
 	}
 
 	/**
-	 * Carry out an operation: {@code rolling-restart}, or {@code scale} with the number
-	 * of {@code workers}.
+	 * Carry out an operation: {@code rolling-restart}, {@code upgrade} (the master
+	 * replaces itself in place with the version on disk, then every worker; answered once
+	 * the new version passed its check or failed it), or {@code scale} with the number of
+	 * {@code workers}.
 	 * @param operation the operation
 	 * @param workers the number of workers, for {@code scale}
 	 * @return whether the master accepted the operation, and what it does
@@ -71,16 +79,18 @@ public class ForkerEndpoint {
 		ControlMessage.Command command = switch (operation.toLowerCase(Locale.ROOT)) {
 			case "rolling-restart", "restart" -> ControlMessage.Command.ROLLING_RESTART;
 			case "scale" -> ControlMessage.Command.SCALE;
+			case "upgrade" -> ControlMessage.Command.UPGRADE;
 			default -> null;
 		};
 		if (command == null) {
 			return new OperationResult(false,
-					"Unknown operation '" + operation + "': use rolling-restart, or scale with \"workers\"");
+					"Unknown operation '" + operation + "': use rolling-restart, upgrade, or scale with \"workers\"");
 		}
 		if (command == ControlMessage.Command.SCALE && workers == null) {
 			return new OperationResult(false, "scale needs the number of workers, for example {\"workers\": 4}");
 		}
-		ControlMessage.CommandReply reply = this.agent.command(command, workers, TIMEOUT);
+		ControlMessage.CommandReply reply = this.agent.command(command, workers,
+				(command == ControlMessage.Command.UPGRADE) ? UPGRADE_TIMEOUT : TIMEOUT);
 		return new OperationResult(reply.accepted(), reply.message());
 	}
 

@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
 		@JsonSubTypes.Type(value = ControlMessage.Broadcast.class, name = "broadcast"),
 		@JsonSubTypes.Type(value = ControlMessage.Delivery.class, name = "delivery"),
 		@JsonSubTypes.Type(value = ControlMessage.DeliveryAck.class, name = "delivery-ack"),
-		@JsonSubTypes.Type(value = ControlMessage.BroadcastReply.class, name = "broadcast-reply") })
+		@JsonSubTypes.Type(value = ControlMessage.BroadcastReply.class, name = "broadcast-reply"),
+		@JsonSubTypes.Type(value = ControlMessage.MasterReplacing.class, name = "master-replacing"),
+		@JsonSubTypes.Type(value = ControlMessage.ReadyForNewMaster.class, name = "ready-for-new-master") })
 public sealed interface ControlMessage {
 
 	/**
@@ -53,6 +55,22 @@ public sealed interface ControlMessage {
 	 * The worker's web server is serving and the application is ready.
 	 */
 	record Ready() implements ControlMessage {
+
+	}
+
+	/**
+	 * The master is about to replace itself in place (same pid): the link closes, and the
+	 * worker keeps serving and connects to the new master, instead of stopping.
+	 */
+	record MasterReplacing() implements ControlMessage {
+
+	}
+
+	/**
+	 * The answer to {@link MasterReplacing}: the worker expects the link to close and
+	 * will connect to the new master.
+	 */
+	record ReadyForNewMaster() implements ControlMessage {
 
 	}
 
@@ -334,7 +352,13 @@ public sealed interface ControlMessage {
 		/**
 		 * Set the number of workers.
 		 */
-		SCALE
+		SCALE,
+
+		/**
+		 * Replace the master in place with the version on disk, keeping the workers and
+		 * the sockets, then replace every worker.
+		 */
+		UPGRADE
 
 	}
 

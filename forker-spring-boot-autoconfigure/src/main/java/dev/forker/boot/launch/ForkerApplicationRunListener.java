@@ -1,6 +1,7 @@
 package dev.forker.boot.launch;
 
 import java.time.Duration;
+import java.util.Locale;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -72,7 +73,14 @@ public class ForkerApplicationRunListener implements SpringApplicationRunListene
 	@Override
 	public void environmentPrepared(ConfigurableBootstrapContext bootstrapContext,
 			ConfigurableEnvironment environment) {
-		switch (ProcessRole.of(environment)) {
+		ProcessRole role = ProcessRole.of(environment);
+		if (role != ProcessRole.MASTER && System.getenv(UpgradeState.CHECK_VARIABLE) != null) {
+			logger.error("The new version does not run as a forker master (" + role.name().toLowerCase(Locale.ROOT)
+					+ "): a master cannot replace itself in place with it. Stop the deployment and start the new "
+					+ "version instead.");
+			System.exit(1);
+		}
+		switch (role) {
 			case MASTER -> System.exit(MasterLauncher.run(environment, this.application.getWebApplicationType()));
 			case WORKER -> {
 				WorkerEnvironment worker = requireWorkerEnvironment();

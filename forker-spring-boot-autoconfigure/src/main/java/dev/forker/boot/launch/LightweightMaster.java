@@ -125,6 +125,9 @@ final class LightweightMaster {
 		Map<String, String> environment = new LinkedHashMap<>(System.getenv());
 		environment.remove("JAVA_TOOL_OPTIONS");
 		environment.remove("JDK_JAVA_OPTIONS");
+		// The sockets systemd passed are in the configuration, with their descriptors
+		environment.keySet().removeAll(PassedSockets.VARIABLES);
+		environment.keySet().removeAll(UpgradeState.VARIABLES);
 		// PropertiesLauncher reads its settings from variables too
 		environment.keySet().removeIf((name) -> name.startsWith("LOADER_"));
 		environment.put("MALLOC_ARENA_MAX", "2");

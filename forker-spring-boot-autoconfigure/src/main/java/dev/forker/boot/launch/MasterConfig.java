@@ -37,11 +37,16 @@ import dev.forker.boot.startup.JavaCommandLine;
  * writes no file
  * @param started the workers the application's JVM started before it became the
  * lightweight master
+ * @param socketsPassed whether the listening sockets were passed to the master by
+ * systemd, which keeps them: the master must not shut them down when it stops
+ * @param replacedMaster whether this master replaced a master in place, and
+ * {@code started} are that master's workers
  * @since 0.1.0
  */
 record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @Nullable CachedLaunch cache,
 		int processors, int maxWorkers, List<ServedPort> ports, Map<String, String> workerEnvironment,
-		Map<String, String> logging, Path directory, @Nullable Path logSocket, List<WorkerProcesses.Started> started) {
+		Map<String, String> logging, Path directory, @Nullable Path logSocket, List<WorkerProcesses.Started> started,
+		boolean socketsPassed, boolean replacedMaster) {
 
 	/**
 	 * Environment variable that carries the configuration to the lightweight master.
@@ -57,6 +62,13 @@ record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @N
 		.addMixIn(DataSize.class, DataSizeMixin.class)
 		.build();
 
+	MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @Nullable CachedLaunch cache, int processors,
+			int maxWorkers, List<ServedPort> ports, Map<String, String> workerEnvironment, Map<String, String> logging,
+			Path directory, @Nullable Path logSocket, List<WorkerProcesses.Started> started) {
+		this(properties, commandLine, cache, processors, maxWorkers, ports, workerEnvironment, logging, directory,
+				logSocket, started, false, false);
+	}
+
 	/**
 	 * Return this configuration with the workers started for the master.
 	 * @param started the workers
@@ -64,7 +76,8 @@ record MasterConfig(ForkerProperties properties, JavaCommandLine commandLine, @N
 	 */
 	MasterConfig withStarted(List<WorkerProcesses.Started> started) {
 		return new MasterConfig(this.properties, this.commandLine, this.cache, this.processors, this.maxWorkers,
-				this.ports, this.workerEnvironment, this.logging, this.directory, this.logSocket, List.copyOf(started));
+				this.ports, this.workerEnvironment, this.logging, this.directory, this.logSocket, List.copyOf(started),
+				this.socketsPassed, this.replacedMaster);
 	}
 
 	String toJson() {

@@ -2,10 +2,12 @@ package dev.forker.boot.launch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 import org.apache.commons.logging.Log;
@@ -18,10 +20,12 @@ import org.springframework.core.env.ConfigurableEnvironment;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ControlServer;
+import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.database.InMemoryDatabase;
 import dev.forker.boot.logging.LogForwarding;
 import dev.forker.boot.logging.MasterLogging;
 import dev.forker.boot.master.WorkerProcesses;
+import dev.forker.boot.posix.NativeSockets;
 import dev.forker.boot.posix.PosixProcesses;
 import dev.forker.boot.startup.CachedLaunch;
 import dev.forker.boot.startup.JavaCommandLine;
@@ -59,20 +63,49 @@ final class MasterLauncher {
 		List<PlannedPort> planned = PlannedPort.of(environment, webApplicationType);
 		JavaCommandLine commandLine = JavaCommandLine.current().withoutDebugger();
 		checkMemory(properties, commandLine, processors);
+		UpgradeState check = UpgradeState.read(UpgradeState.CHECK_VARIABLE);
+		if (check != null) {
+			List<ServedPort> served = check.passedSockets().match(planned, properties.getMode());
+			logger.info("The new version passed its check: forker.* is valid (" + properties.determineWorkers()
+					+ " workers, " + properties.getMode().name().toLowerCase(Locale.ROOT) + " mode) and its ports "
+					+ served.stream().map((port) -> port.property() + " " + port.port()).toList()
+					+ " are the master's sockets");
+			return 0;
+		}
+		UpgradeState upgrade = UpgradeState.read(UpgradeState.VARIABLE);
 		PosixProcesses posix = PosixProcesses.load();
 		CachedLaunch cache = prepareStartupCache(properties, commandLine, planned, processors);
-		try (OpenPorts ports = OpenPorts.open(planned, properties.getMode(), properties.getBacklog())) {
-			Path directory = ControlServer.createDirectory();
+		PassedSockets passed = (upgrade != null) ? upgrade.passedSockets() : passedSockets();
+		try (OpenPorts ports = (passed != null) ? OpenPorts.passed(planned, passed, properties.getMode())
+				: OpenPorts.open(planned, properties.getMode(), properties.getBacklog())) {
+			if (upgrade != null) {
+				logger.info("In-place upgrade: the new master (pid " + ProcessHandle.current().pid()
+						+ ") takes over the sockets "
+						+ ports.served().stream().map((port) -> port.property() + " " + port.port()).toList()
+						+ " and the " + upgrade.workers().size() + " workers of the version it replaced");
+			}
+			else if (passed != null) {
+				logger.info("Serving the listening sockets systemd passed (" + passed.describe() + ") as "
+						+ ports.served().stream().map((port) -> port.property() + " " + port.port()).toList()
+						+ ": the master opens no socket of its own");
+			}
+			Path directory = (upgrade != null) ? reuseDirectory(upgrade.directory()) : ControlServer.createDirectory();
 			MasterConfig config;
 			try {
 				config = new MasterConfig(properties, commandLine, cache, processors, validator.maxWorkers(),
 						ports.served(), System.getenv(), MasterLogging.properties(environment), directory,
-						LogForwarding.hasFiles() ? directory.resolve(LOG_SOCKET) : null, List.of());
+						LogForwarding.hasFiles() ? directory.resolve(LOG_SOCKET) : null, List.of(),
+						(upgrade != null) ? upgrade.socketsPassed() : passed != null, upgrade != null);
+				if (upgrade != null) {
+					config = config.withStarted(upgrade.adoptedWorkers());
+				}
 				if (properties.getMaster().isLightweight()) {
 					List<String> command = LightweightMaster.command(commandLine, cache);
 					if (command != null) {
 						// The first workers start now, while this JVM becomes the master
-						config = config.withStarted(startFirstWorkers(posix, config));
+						if (upgrade == null) {
+							config = config.withStarted(startFirstWorkers(posix, config));
+						}
 						int error = posix.exec(command, LightweightMaster.environment(config), ports.keptDescriptors());
 						logger.warn("Could not start the lightweight master (errno " + error
 								+ "): the master stays in the application's JVM");
@@ -92,6 +125,23 @@ final class MasterLauncher {
 		catch (IOException ex) {
 			throw new UncheckedIOException("forker master failed", ex);
 		}
+	}
+
+	/**
+	 * Take over the private directory of the master this one replaced: its workers
+	 * reconnect there. The sockets of the replaced master are files left behind.
+	 */
+	private static Path reuseDirectory(Path directory) throws IOException {
+		Files.deleteIfExists(ControlServer.socketPath(directory));
+		Files.deleteIfExists(directory.resolve(LOG_SOCKET));
+		return directory;
+	}
+
+	private static @Nullable PassedSockets passedSockets() {
+		return PassedSockets.of(System.getenv(), ProcessHandle.current().pid(), (fd) -> {
+			NativeSockets sockets = NativeSockets.get();
+			return sockets.isListening(fd) ? sockets.localAddress(fd) : null;
+		});
 	}
 
 	private static void warnAboutInMemoryDatabase(ConfigurableEnvironment environment, int workers) {

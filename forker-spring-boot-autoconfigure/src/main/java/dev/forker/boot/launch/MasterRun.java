@@ -41,12 +41,18 @@ final class MasterRun {
 				}
 			}
 			control = ControlServer.open(config.directory());
-			Master master = new Master(properties, workers, MasterClock.SYSTEM, OpenPorts.listeners(config.ports()),
+			Master master = new Master(properties, workers, MasterClock.SYSTEM, OpenPorts.listeners(config),
 					config.maxWorkers(), config.ports(), pid);
-			master.adopt(config.started());
+			if (config.replacedMaster()) {
+				master.adoptFromReplacedMaster(config.started());
+			}
+			else {
+				master.adopt(config.started());
+			}
+			master.replacement(new MasterReexec(config, posix, workers));
 			workers.watch(() -> master.post(master::reap));
 			Signals.install((name) -> master.post(() -> master.onStopSignal(name)), "TERM", "INT");
-			Signals.install((name) -> master.post(() -> master.onOperatorSignal(name)), "HUP", "TTIN", "TTOU");
+			Signals.install((name) -> master.post(() -> master.onOperatorSignal(name)), "HUP", "TTIN", "TTOU", "USR2");
 			return master.run(control);
 		}
 		finally {

@@ -65,6 +65,25 @@ final class OpenPorts implements Closeable {
 	}
 
 	/**
+	 * Take the listening sockets systemd passed as the shared sockets of the planned
+	 * ports, opening none: they stay open, and systemd keeps them across a restart of the
+	 * service.
+	 * @param planned the ports
+	 * @param passed the sockets systemd passed
+	 * @param mode how workers share them
+	 * @return the ports taken
+	 */
+	static OpenPorts passed(List<PlannedPort> planned, PassedSockets passed, ForkerMode mode) {
+		List<ServedPort> served = passed.match(planned, mode);
+		NativeSockets sockets = NativeSockets.get();
+		for (int fd : passed.descriptors()) {
+			// Every worker accepts from it, and a sibling may empty the queue first
+			sockets.setNonBlocking(fd);
+		}
+		return new OpenPorts(served, List.of(), passed.descriptors());
+	}
+
+	/**
 	 * Return the ports, each with the port it got and, in shared mode, the descriptor of
 	 * its listening socket in this process.
 	 * @return the ports
@@ -84,13 +103,15 @@ final class OpenPorts implements Closeable {
 
 	/**
 	 * Return the listeners of a master that holds these ports, in this process or after
-	 * {@code execve}.
-	 * @param served the ports
+	 * {@code execve}. Sockets that systemd passed are left listening when the master
+	 * stops: systemd keeps them, and connections wait in their queue for the service's
+	 * next start.
+	 * @param config the master's configuration
 	 * @return the listeners
 	 */
-	static MasterListeners listeners(List<ServedPort> served) {
-		List<Integer> fds = served.stream().map(ServedPort::fd).filter((fd) -> fd != null).toList();
-		if (fds.isEmpty()) {
+	static MasterListeners listeners(MasterConfig config) {
+		List<Integer> fds = config.ports().stream().map(ServedPort::fd).filter((fd) -> fd != null).toList();
+		if (fds.isEmpty() || config.socketsPassed()) {
 			return MasterListeners.NONE;
 		}
 		return () -> fds.forEach(NativeSockets.get()::stopListening);

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
 
 import jnr.constants.platform.Signal;
 import org.apache.commons.logging.Log;
@@ -27,6 +28,7 @@ import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.control.WorkerSocketMode;
 import dev.forker.boot.master.ProcessSignal;
 import dev.forker.boot.master.WorkerProcesses;
+import dev.forker.boot.posix.ExitStatus;
 import dev.forker.boot.posix.PosixProcesses;
 import dev.forker.boot.posix.SpawnPlan;
 
@@ -64,6 +66,8 @@ final class SpawnedWorkers implements WorkerProcesses {
 	private final Set<Long> spawned = ConcurrentHashMap.newKeySet();
 
 	private final Map<Long, String> identities = new ConcurrentHashMap<>();
+
+	private final Map<Long, Consumer<ExitStatus>> others = new ConcurrentHashMap<>();
 
 	private final Queue<Long> exited = new ConcurrentLinkedQueue<>();
 
@@ -156,6 +160,26 @@ final class SpawnedWorkers implements WorkerProcesses {
 	}
 
 	/**
+	 * Start a process that is no worker, such as the check of a new version, and be told
+	 * how it ended, on the master's thread.
+	 * @param argv the command
+	 * @param environment its environment
+	 * @param onExit called with its exit status once it is reaped
+	 * @return its pid
+	 * @throws IOException if it cannot be started
+	 */
+	long spawnOther(List<String> argv, Map<String, String> environment, Consumer<ExitStatus> onExit)
+			throws IOException {
+		long pid = this.posix.spawn(argv, environment, List.of());
+		this.others.put(pid, onExit);
+		synchronized (this.childrenLock) {
+			this.spawns++;
+			this.childrenLock.notifyAll();
+		}
+		return pid;
+	}
+
+	/**
 	 * Set the socket to which workers started from now on forward their log files.
 	 * @param logSocket the socket
 	 */
@@ -214,7 +238,13 @@ final class SpawnedWorkers implements WorkerProcesses {
 					exits.add(new Exit(exit.pid(), exit.status()));
 				}
 				else {
-					logger.debug("Reaped orphaned process " + pid + " (" + exit.status() + ")");
+					Consumer<ExitStatus> other = this.others.remove(pid);
+					if (other != null) {
+						other.accept(exit.status());
+					}
+					else {
+						logger.debug("Reaped orphaned process " + pid + " (" + exit.status() + ")");
+					}
 				}
 			}
 			this.reaped.release();

@@ -140,6 +140,8 @@ final class WorkerCommand {
 				this.baseEnvironment.isEmpty() ? System.getenv() : this.baseEnvironment);
 		environment.keySet().removeAll(WorkerEnvironment.VARIABLES);
 		environment.remove(MasterConfig.VARIABLE);
+		environment.keySet().removeAll(PassedSockets.VARIABLES);
+		environment.keySet().removeAll(UpgradeState.VARIABLES);
 		for (String name : JVM_OPTION_VARIABLES) {
 			String value = environment.get(name);
 			if (value != null) {

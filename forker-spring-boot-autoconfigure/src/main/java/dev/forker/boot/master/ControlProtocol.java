@@ -65,6 +65,15 @@ final class ControlProtocol implements ControlServer.Handler {
 		else if (message instanceof ControlMessage.StatusRequest request) {
 			sendStatus(link, request.requestId());
 		}
+		else if (message instanceof ControlMessage.CommandRequest request
+				&& request.command() == ControlMessage.Command.UPGRADE) {
+			// Answered once the new version has passed its check, or failed it
+			this.master.upgrade("requested through worker " + process.id(), (reply) -> link
+				.send(new ControlMessage.CommandReply(request.requestId(), reply.accepted(), reply.message())));
+		}
+		else if (message instanceof ControlMessage.ReadyForNewMaster) {
+			this.master.onReadyForNewMaster(process);
+		}
 		else if (message instanceof ControlMessage.CommandRequest request) {
 			ControlMessage.CommandReply reply = this.master.execute(request.command(), request.workers(),
 					"requested through worker " + process.id());

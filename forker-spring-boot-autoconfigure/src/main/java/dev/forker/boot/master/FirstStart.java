@@ -51,7 +51,24 @@ final class FirstStart {
 		for (int id = 1; id <= workers; id++) {
 			this.table.addSlot(id).waitingToStart(true);
 		}
+		// Adopted from a replaced master with more workers than configured now
+		this.spawner.stopAdoptedBeyond(workers);
+		// Adopted workers run already, and may introduce themselves at once
+		for (WorkerSlot slot : this.table.slots()) {
+			if (this.spawner.isAdoptable(slot.id())) {
+				slot.waitingToStart(false);
+				this.spawner.start(slot, false);
+			}
+		}
 		startWaiting();
+	}
+
+	/**
+	 * Take the application as ready once: its workers were adopted from a master that
+	 * replaced itself, and have served.
+	 */
+	void markEverReady() {
+		this.everReady = true;
 	}
 
 	/**

@@ -1,13 +1,12 @@
 package dev.forker.boot.master;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -85,6 +84,8 @@ public final class Master implements ControlServer.Handler {
 
 	private final Broadcasts broadcasts = new Broadcasts();
 
+	private final InPlaceUpgrade upgrade;
+
 	private final WorkerSpawner spawner;
 
 	private final WorkerRetirement retirement;
@@ -130,6 +131,7 @@ public final class Master implements ControlServer.Handler {
 		long startedNanos = clock.nanoTime();
 		this.statusReport = new StatusReport(masterPid, mode(), ports, startedNanos, clock.instant());
 		this.protocol = new ControlProtocol(this.table, this);
+		this.upgrade = new InPlaceUpgrade(this.table, this::post, masterPid);
 		ForkerProperties.Sessions sessions = properties.getSessions();
 		this.sessions = new SessionStore(sessions.getMaxSessions(), sessions.getMaxMemory().toBytes());
 		this.spawner = new WorkerSpawner(properties, processes, clock, this.table);
@@ -156,6 +158,27 @@ public final class Master implements ControlServer.Handler {
 	 */
 	public void adopt(List<WorkerProcesses.Started> started) {
 		this.spawner.adopt(started);
+	}
+
+	/**
+	 * Take over the workers of the master this one replaced in place ({@code SIGUSR2}):
+	 * they serve the previous version, and are replaced one at a time once they have all
+	 * reconnected. Call before {@link #run(ControlServer)}.
+	 * @param started the workers, by slot id from 1
+	 */
+	public void adoptFromReplacedMaster(List<WorkerProcesses.Started> started) {
+		adopt(started);
+		// They have served: a failure of one is no failed start of the application
+		this.firstStart.markEverReady();
+		this.upgrade.rollWhenReady(started.stream().map(WorkerProcesses.Started::workerId).sorted().toList());
+	}
+
+	/**
+	 * Set how this master replaces itself in place.
+	 * @param replacement the replacement
+	 */
+	public void replacement(MasterReplacement replacement) {
+		this.upgrade.replacement(replacement);
 	}
 
 	/**
@@ -214,6 +237,8 @@ public final class Master implements ControlServer.Handler {
 			case "HUP" -> execute(Command.ROLLING_RESTART, null, "SIGHUP");
 			case "TTIN" -> execute(Command.SCALE, this.table.slotCount() + 1, "SIGTTIN");
 			case "TTOU" -> execute(Command.SCALE, this.table.slotCount() - 1, "SIGTTOU");
+			// It logs its outcome itself
+			case "USR2" -> execute(Command.UPGRADE, null, "SIGUSR2");
 			default -> new ControlMessage.CommandReply(0, false, "unexpected signal SIG" + name);
 		};
 		if (!reply.accepted()) {
@@ -238,6 +263,7 @@ public final class Master implements ControlServer.Handler {
 		this.spawner.targetWorkers(workers);
 		logger.info("forker master (pid " + this.masterPid + ") starting " + workers + " workers on port " + this.port
 				+ otherPorts() + " (" + mode() + " mode)");
+		this.upgrade.retainWorkers(workers);
 		this.firstStart.begin(workers);
 	}
 
@@ -267,6 +293,7 @@ public final class Master implements ControlServer.Handler {
 			}
 			this.restarts.restartDue(now);
 			this.rollingRestartSteps.advanceRollingRestart();
+			this.upgrade.tick();
 			this.sessions.sweep(now);
 		}
 		catch (Throwable ex) {
@@ -307,6 +334,11 @@ public final class Master implements ControlServer.Handler {
 
 	void onReady(WorkerProcess process) {
 		this.readiness.onReady(process);
+		this.upgrade.rollIfAllReady(this.rollingRestart, this.database);
+	}
+
+	void onReadyForNewMaster(WorkerProcess process) {
+		this.upgrade.readyForNewMaster(process);
 	}
 
 	/**
@@ -382,17 +414,23 @@ public final class Master implements ControlServer.Handler {
 		return switch (command) {
 			case ROLLING_RESTART -> this.rollingRestartSteps.rollingRestart(origin);
 			case SCALE -> this.scaling.scale(workers, origin);
+			case UPGRADE -> {
+				upgrade(origin, (outcome) -> {
+				});
+				yield new ControlMessage.CommandReply(0, true, "In-place upgrade (" + origin + ") begins");
+			}
 		};
 	}
 
 	/**
-	 * Return the worker processes by state, for tests.
-	 * @return the number of processes by state
+	 * Replace this master in place with the version on disk, keeping its workers, then
+	 * replace them ({@code SIGUSR2}).
+	 * @param origin what asked for it
+	 * @param reply receives whether the new version passed its check, or why the master
+	 * refused
 	 */
-	Map<WorkerState, Integer> processesByState() {
-		Map<WorkerState, Integer> counts = new LinkedHashMap<>();
-		this.table.processes().forEach((process) -> counts.merge(process.state(), 1, Integer::sum));
-		return counts;
+	void upgrade(String origin, Consumer<ControlMessage.CommandReply> reply) {
+		this.upgrade.request(origin, this.shutdown.stopping(), this.rollingRestart, reply);
 	}
 
 	private String otherPorts() {

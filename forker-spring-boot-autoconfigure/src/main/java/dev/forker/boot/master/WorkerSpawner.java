@@ -53,6 +53,25 @@ final class WorkerSpawner {
 		}
 	}
 
+	boolean isAdoptable(int id) {
+		return this.adoptable.containsKey(id);
+	}
+
+	/**
+	 * Stop the adopted workers whose id is beyond the number of workers configured now.
+	 * @param workers the number of workers
+	 */
+	void stopAdoptedBeyond(int workers) {
+		for (WorkerProcesses.Started extra : List.copyOf(this.adoptable.values())) {
+			if (extra.workerId() > workers) {
+				this.adoptable.remove(extra.workerId());
+				logger.info("Stopping worker " + extra.workerId() + " (pid " + extra.pid() + "): forker.workers is "
+						+ workers + " now");
+				this.processes.signalGroup(extra.pid(), ProcessSignal.TERM);
+			}
+		}
+	}
+
 	/**
 	 * Set the number of workers the master runs, which sizes the JVMs started from now.
 	 * @param targetWorkers the number of workers

@@ -10,6 +10,8 @@ import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Arrays;
 
+import jnr.constants.platform.Fcntl;
+import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Platform;
 import jnr.ffi.annotations.In;
@@ -159,6 +161,17 @@ public final class NativeSockets {
 	 */
 	public boolean stopListening(int fd) {
 		return this.linux && this.functions.shutdown(fd, SHUT_RD) == 0;
+	}
+
+	/**
+	 * Make a socket non-blocking, for every process that shares it.
+	 * @param fd the descriptor
+	 * @return whether it is non-blocking now
+	 */
+	public boolean setNonBlocking(int fd) {
+		int flags = this.posix.fcntl(fd, Fcntl.F_GETFL);
+		return flags >= 0 && ((flags & OpenFlags.O_NONBLOCK.intValue()) != 0
+				|| this.posix.fcntlInt(fd, Fcntl.F_SETFL, flags | OpenFlags.O_NONBLOCK.intValue()) >= 0);
 	}
 
 	/**

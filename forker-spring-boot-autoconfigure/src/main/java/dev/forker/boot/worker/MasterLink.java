@@ -7,6 +7,9 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.control.ControlCodec;
 import dev.forker.boot.control.ControlMessage;
@@ -64,19 +68,32 @@ final class MasterLink implements Closeable {
 
 	private final Map<Long, PendingRequest> pending = new ConcurrentHashMap<>();
 
+	private final Runnable reconnected;
+
+	private volatile boolean masterReplacing;
+
+	private volatile @Nullable Object replacedControlSocket;
+
+	private final TermSignalShield termSignalShield = new TermSignalShield();
+
+	private volatile boolean closing;
+
 	/**
 	 * Create a new link.
 	 * @param environment the worker environment
 	 * @param channel the channel, not connected yet
 	 * @param receiver receives the messages that answer no request
 	 * @param closed called when the master closes the link
+	 * @param reconnected called once the link is connected to a master that replaced the
+	 * previous one in place
 	 */
-	MasterLink(WorkerEnvironment environment, SocketChannel channel, Consumer<ControlMessage> receiver,
-			Runnable closed) {
+	MasterLink(WorkerEnvironment environment, SocketChannel channel, Consumer<ControlMessage> receiver, Runnable closed,
+			Runnable reconnected) {
 		this.environment = environment;
 		this.channel = channel;
 		this.receiver = receiver;
 		this.closed = closed;
+		this.reconnected = reconnected;
 	}
 
 	/**
@@ -183,6 +200,94 @@ final class MasterLink implements Closeable {
 	}
 
 	private void readUntilClosed() {
+		while (true) {
+			readUntilEnd();
+			IllegalStateException gone = new IllegalStateException("Link to the forker master is closed");
+			this.pending.values().forEach((reply) -> reply.future.completeExceptionally(gone));
+			if (this.closing || !this.masterReplacing || !reconnect()) {
+				break;
+			}
+		}
+		this.closed.run();
+	}
+
+	/**
+	 * Connect to the master that replaced the one whose link closed, with the same pid
+	 * and control socket, within {@link #MASTER_LISTEN_TIMEOUT_NANOS}.
+	 * @return whether this worker is connected to the new master
+	 */
+	private boolean reconnect() {
+		try {
+			byte[] hello = this.codec.encode(new ControlMessage.Hello(this.environment.workerId(),
+					ProcessHandle.current().pid(), this.environment.token()));
+			SocketChannel channel = connectToNewMaster();
+			synchronized (this.writeLock) {
+				this.channel.close();
+				this.channel = channel;
+			}
+			write(hello, "hello");
+			this.reconnected.run();
+			logger.info(this.environment.name() + " is connected to the new forker master (pid "
+					+ this.environment.masterPid() + ")");
+			return true;
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.error("Could not connect to the new forker master (pid " + this.environment.masterPid() + ") at "
+					+ this.environment.controlSocket() + ": " + ex);
+			return false;
+		}
+		finally {
+			this.masterReplacing = false;
+			this.termSignalShield.release();
+		}
+	}
+
+	/**
+	 * Connect to the new master once it listens: on a control socket of its own at the
+	 * same path (the replaced master's may accept a connection while its descriptors
+	 * close), while the master's process exists, within
+	 * {@link #MASTER_LISTEN_TIMEOUT_NANOS}.
+	 */
+	private SocketChannel connectToNewMaster() throws IOException {
+		Path socket = this.environment.controlSocket();
+		Path master = Path.of("/proc", Long.toString(this.environment.masterPid()));
+		boolean proc = Files.isDirectory(Path.of("/proc/self"));
+		long deadline = System.nanoTime() + MASTER_LISTEN_TIMEOUT_NANOS;
+		while (true) {
+			Object key = fileKey(socket);
+			if (key != null && !key.equals(this.replacedControlSocket)) {
+				SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+				try {
+					channel.connect(UnixDomainSocketAddress.of(socket));
+					return channel;
+				}
+				catch (IOException ex) {
+					channel.close();
+				}
+			}
+			if (System.nanoTime() - deadline >= 0 || (proc && !Files.isDirectory(master))) {
+				throw new IOException("The new forker master does not listen at " + socket);
+			}
+			try {
+				Thread.sleep(MASTER_LISTEN_POLL_MILLIS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new InterruptedIOException("Interrupted while waiting for the new forker master");
+			}
+		}
+	}
+
+	private static @Nullable Object fileKey(Path path) {
+		try {
+			return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
+	private void readUntilEnd() {
 		ByteBuffer buffer = ByteBuffer.allocate(8192);
 		LineFramer framer = new LineFramer(ControlCodec.MAX_MESSAGE_BYTES);
 		LineFramer.Handler handler = new LineFramer.Handler() {
@@ -208,9 +313,6 @@ final class MasterLink implements Closeable {
 		catch (IOException ex) {
 			logger.debug("Link to the forker master failed", ex);
 		}
-		IllegalStateException gone = new IllegalStateException("Link to the forker master is closed");
-		this.pending.values().forEach((reply) -> reply.future.completeExceptionally(gone));
-		this.closed.run();
 	}
 
 	private void receive(byte[] bytes, int offset, int length) {
@@ -240,6 +342,16 @@ final class MasterLink implements Closeable {
 		else if (message instanceof ControlMessage.BroadcastReply reply) {
 			complete(reply.requestId(), reply);
 		}
+		else if (message instanceof ControlMessage.MasterReplacing) {
+			// Before the link closes: the master's execve may end the thread that
+			// started this worker, which then gets its parent-death signal
+			this.termSignalShield.hold();
+			this.replacedControlSocket = fileKey(this.environment.controlSocket());
+			this.masterReplacing = true;
+			logger.info("forker master (pid " + this.environment.masterPid() + ") replaces itself in place: "
+					+ this.environment.name() + " keeps serving and connects to the new master");
+			send(new ControlMessage.ReadyForNewMaster());
+		}
 		else {
 			this.receiver.accept(message);
 		}
@@ -254,6 +366,7 @@ final class MasterLink implements Closeable {
 
 	@Override
 	public void close() throws IOException {
+		this.closing = true;
 		this.channel.close();
 	}
 

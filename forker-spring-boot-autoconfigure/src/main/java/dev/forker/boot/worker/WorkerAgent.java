@@ -102,6 +102,10 @@ public final class WorkerAgent implements Closeable {
 			if (!this.closed) {
 				masterGone.accept(environment);
 			}
+		}, () -> {
+			if (this.ready) {
+				send(new ControlMessage.Ready());
+			}
 		});
 		this.scheduler = new ThreadPoolTaskScheduler();
 		this.scheduler.setPoolSize(3);
