@@ -16,7 +16,8 @@ import dev.forker.boot.master.WorkerProcess.StartupFailure;
 /**
  * The master's side of the control protocol: it checks who a connection belongs to, keeps
  * what workers say within bounds, and turns each message into an event of the
- * {@link Master}.
+ * {@link Master}, or hands it to the collaborator that answers it (database turns,
+ * sessions, broadcasts).
  *
  * @since 0.1.0
  */
@@ -32,9 +33,22 @@ final class ControlProtocol implements ControlServer.Handler {
 
 	private final Master master;
 
-	ControlProtocol(WorkerTable table, Master master) {
+	private final MasterClock clock;
+
+	private final DatabaseInitialization database;
+
+	private final SessionStore sessions;
+
+	private final Broadcasts broadcasts;
+
+	ControlProtocol(WorkerTable table, Master master, MasterClock clock, DatabaseInitialization database,
+			SessionStore sessions, Broadcasts broadcasts) {
 		this.table = table;
 		this.master = master;
+		this.clock = clock;
+		this.database = database;
+		this.sessions = sessions;
+		this.broadcasts = broadcasts;
 	}
 
 	@Override
@@ -80,22 +94,22 @@ final class ControlProtocol implements ControlServer.Handler {
 			link.send(new ControlMessage.CommandReply(request.requestId(), reply.accepted(), reply.message()));
 		}
 		else if (message instanceof ControlMessage.DatabaseTurnRequest request) {
-			link.send(this.master.databaseTurn(process, request.requestId()));
+			link.send(this.database.turn(process, request.requestId()));
 		}
 		else if (message instanceof ControlMessage.DatabaseInitialized) {
-			this.master.onDatabaseInitialized(process);
+			this.database.done(process, this.table.processes());
 		}
 		else if (message instanceof ControlMessage.SessionRequest request) {
-			link.send(this.master.onSessionRequest(request));
+			link.send(this.sessions.handle(request, this.clock.nanoTime()));
 		}
 		else if (message instanceof ControlMessage.RoleReleased released) {
 			this.master.onRoleReleased(process, released.role());
 		}
 		else if (message instanceof ControlMessage.Broadcast broadcast) {
-			this.master.onBroadcast(process, broadcast);
+			this.broadcasts.broadcast(process, broadcast, this.table.processes(), this.clock.nanoTime());
 		}
 		else if (message instanceof ControlMessage.DeliveryAck ack) {
-			this.master.onDeliveryAck(process, ack.deliveryId());
+			this.broadcasts.acknowledged(process, ack.deliveryId());
 		}
 		else {
 			logger.warn("Ignored unexpected " + message + " from " + process);
@@ -128,7 +142,7 @@ final class ControlProtocol implements ControlServer.Handler {
 		WorkerProcess process = this.table.processOf(link);
 		this.table.unbind(link);
 		if (process != null) {
-			this.master.onLinkClosed(process);
+			this.broadcasts.gone(process);
 		}
 	}
 

@@ -130,10 +130,10 @@ public final class Master implements ControlServer.Handler {
 		this.watchdog = new Watchdog(properties.getWorker());
 		long startedNanos = clock.nanoTime();
 		this.statusReport = new StatusReport(masterPid, mode(), ports, startedNanos, clock.instant());
-		this.protocol = new ControlProtocol(this.table, this);
 		this.upgrade = new InPlaceUpgrade(this.table, this::post, masterPid);
 		ForkerProperties.Sessions sessions = properties.getSessions();
 		this.sessions = new SessionStore(sessions.getMaxSessions(), sessions.getMaxMemory().toBytes());
+		this.protocol = new ControlProtocol(this.table, this, clock, this.database, this.sessions, this.broadcasts);
 		this.spawner = new WorkerSpawner(properties, processes, clock, this.table);
 		this.retirement = new WorkerRetirement(properties, processes, clock, this.table, this.scheduler);
 		this.shutdown = new Shutdown(properties, processes, clock, listeners, this.table, this.rollingRestart,
@@ -356,40 +356,12 @@ public final class Master implements ControlServer.Handler {
 		return true;
 	}
 
-	ControlMessage.DatabaseTurnReply databaseTurn(WorkerProcess process, long requestId) {
-		return this.database.turn(process, requestId);
-	}
-
-	void onDatabaseInitialized(WorkerProcess process) {
-		this.database.done(process, this.table.processes());
-	}
-
 	void onRoleReleased(WorkerProcess process, String role) {
 		if (this.scheduler.released(process) && !this.shutdown.stopping()) {
 			logger.info(
 					LogText.capitalize(process.toString()) + " released the " + this.scheduler.displayName() + " role");
 			this.scheduler.assign(this.table.processes());
 		}
-	}
-
-	ControlMessage.SessionReply onSessionRequest(ControlMessage.SessionRequest request) {
-		return this.sessions.handle(request, this.clock.nanoTime());
-	}
-
-	SessionStore sessions() {
-		return this.sessions;
-	}
-
-	void onBroadcast(WorkerProcess process, ControlMessage.Broadcast broadcast) {
-		this.broadcasts.broadcast(process, broadcast, this.table.processes(), this.clock.nanoTime());
-	}
-
-	void onDeliveryAck(WorkerProcess process, long deliveryId) {
-		this.broadcasts.acknowledged(process, deliveryId);
-	}
-
-	void onLinkClosed(WorkerProcess process) {
-		this.broadcasts.gone(process);
 	}
 
 	int pendingBroadcasts() {
