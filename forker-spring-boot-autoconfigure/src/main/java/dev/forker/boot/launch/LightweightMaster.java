@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.startup.CachedLaunch;
 import dev.forker.boot.startup.JavaCommandLine;
+import dev.forker.boot.ports.PassedSockets;
 
 /**
  * Turns the application's JVM into a small master JVM with {@code execve}: same pid, same

@@ -18,6 +18,7 @@ import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.master.WorkerProcesses;
 import dev.forker.boot.startup.CachedLaunch;
 import dev.forker.boot.startup.JavaCommandLine;
+import dev.forker.boot.ports.PlannedPort;
 
 /**
  * Everything a master needs, already read and checked in the application's JVM: what that

@@ -30,6 +30,9 @@ import dev.forker.boot.posix.PosixProcesses;
 import dev.forker.boot.startup.CachedLaunch;
 import dev.forker.boot.startup.JavaCommandLine;
 import dev.forker.boot.startup.StartupCache;
+import dev.forker.boot.ports.OpenPorts;
+import dev.forker.boot.ports.PlannedPort;
+import dev.forker.boot.ports.PassedSockets;
 
 /**
  * Turns the process that started the application into a forker master: reads and checks

@@ -19,6 +19,7 @@ import dev.forker.boot.master.MasterReplacement;
 import dev.forker.boot.master.WorkerProcesses;
 import dev.forker.boot.posix.PosixProcesses;
 import dev.forker.boot.startup.JavaCommandLine;
+import dev.forker.boot.ports.PassedSockets;
 
 /**
  * Replaces a master in place with the application as it is now on disk: its original

@@ -11,6 +11,7 @@ import dev.forker.boot.master.Master;
 import dev.forker.boot.master.MasterClock;
 import dev.forker.boot.posix.PosixProcesses;
 import dev.forker.boot.posix.Signals;
+import dev.forker.boot.ports.OpenPorts;
 
 /**
  * Runs a master, in the application's JVM or in the lightweight master JVM: its control
@@ -41,8 +42,9 @@ final class MasterRun {
 				}
 			}
 			control = ControlServer.open(config.directory());
-			Master master = new Master(properties, workers, MasterClock.SYSTEM, OpenPorts.listeners(config),
-					config.maxWorkers(), config.ports(), pid);
+			Master master = new Master(properties, workers, MasterClock.SYSTEM,
+					OpenPorts.listeners(config.ports(), config.socketsPassed()), config.maxWorkers(), config.ports(),
+					pid);
 			if (config.replacedMaster()) {
 				master.adoptFromReplacedMaster(config.started());
 			}

@@ -19,6 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.master.WorkerProcesses;
 import dev.forker.boot.posix.NativeSockets;
+import dev.forker.boot.ports.PassedSockets;
 
 /**
  * What a master that replaces itself in place hands to the new version: its private

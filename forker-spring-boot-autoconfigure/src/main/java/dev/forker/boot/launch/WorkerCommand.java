@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.startup.CachedLaunch;
 import dev.forker.boot.startup.JavaCommandLine;
+import dev.forker.boot.ports.PassedSockets;
 
 /**
  * The command line and environment of a worker: the master's own JVM, JVM options, class

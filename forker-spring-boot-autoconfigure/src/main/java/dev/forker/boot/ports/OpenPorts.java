@@ -1,4 +1,4 @@
-package dev.forker.boot.launch;
+package dev.forker.boot.ports;
 
 import java.io.Closeable;
 import java.util.ArrayList;
@@ -16,7 +16,7 @@ import dev.forker.boot.posix.NativeSockets;
  *
  * @since 0.1.0
  */
-final class OpenPorts implements Closeable {
+public final class OpenPorts implements Closeable {
 
 	private final List<ServedPort> served;
 
@@ -37,7 +37,7 @@ final class OpenPorts implements Closeable {
 	 * @param backlog the accept queue length of shared sockets
 	 * @return the ports taken
 	 */
-	static OpenPorts open(List<PlannedPort> planned, ForkerMode mode, int backlog) {
+	public static OpenPorts open(List<PlannedPort> planned, ForkerMode mode, int backlog) {
 		List<ServedPort> served = new ArrayList<>();
 		List<Closeable> resources = new ArrayList<>();
 		List<Integer> descriptors = new ArrayList<>();
@@ -73,7 +73,7 @@ final class OpenPorts implements Closeable {
 	 * @param mode how workers share them
 	 * @return the ports taken
 	 */
-	static OpenPorts passed(List<PlannedPort> planned, PassedSockets passed, ForkerMode mode) {
+	public static OpenPorts passed(List<PlannedPort> planned, PassedSockets passed, ForkerMode mode) {
 		List<ServedPort> served = passed.match(planned, mode);
 		NativeSockets sockets = NativeSockets.get();
 		for (int fd : passed.descriptors()) {
@@ -88,7 +88,7 @@ final class OpenPorts implements Closeable {
 	 * its listening socket in this process.
 	 * @return the ports
 	 */
-	List<ServedPort> served() {
+	public List<ServedPort> served() {
 		return this.served;
 	}
 
@@ -97,7 +97,7 @@ final class OpenPorts implements Closeable {
 	 * replaces this JVM with {@code execve} must keep.
 	 * @return the descriptors
 	 */
-	List<Integer> keptDescriptors() {
+	public List<Integer> keptDescriptors() {
 		return this.descriptors;
 	}
 
@@ -106,12 +106,13 @@ final class OpenPorts implements Closeable {
 	 * {@code execve}. Sockets that systemd passed are left listening when the master
 	 * stops: systemd keeps them, and connections wait in their queue for the service's
 	 * next start.
-	 * @param config the master's configuration
+	 * @param ports the ports the master serves
+	 * @param socketsPassed whether systemd passed the sockets
 	 * @return the listeners
 	 */
-	static MasterListeners listeners(MasterConfig config) {
-		List<Integer> fds = config.ports().stream().map(ServedPort::fd).filter((fd) -> fd != null).toList();
-		if (fds.isEmpty() || config.socketsPassed()) {
+	public static MasterListeners listeners(List<ServedPort> ports, boolean socketsPassed) {
+		List<Integer> fds = ports.stream().map(ServedPort::fd).filter((fd) -> fd != null).toList();
+		if (fds.isEmpty() || socketsPassed) {
 			return MasterListeners.NONE;
 		}
 		return () -> fds.forEach(NativeSockets.get()::stopListening);

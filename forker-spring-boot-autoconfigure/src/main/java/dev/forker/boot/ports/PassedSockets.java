@@ -1,4 +1,4 @@
-package dev.forker.boot.launch;
+package dev.forker.boot.ports;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ import dev.forker.boot.diagnostics.InvalidForkerPropertyException;
  * @param sockets the passed sockets, in descriptor order
  * @since 0.1.0
  */
-record PassedSockets(List<Passed> sockets) {
+public record PassedSockets(List<Passed> sockets) {
 
 	static final String LISTEN_FDS = "LISTEN_FDS";
 
@@ -37,7 +37,7 @@ record PassedSockets(List<Passed> sockets) {
 	 * The variables of socket activation, which are for the master only: a worker or any
 	 * other child must not take them for its own.
 	 */
-	static final List<String> VARIABLES = List.of(LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES);
+	public static final List<String> VARIABLES = List.of(LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES);
 
 	static final int FIRST_FD = 3;
 
@@ -49,7 +49,7 @@ record PassedSockets(List<Passed> sockets) {
 	 * {@code null} for a descriptor that is no such socket
 	 * @return the sockets, or {@code null} when none were passed to this process
 	 */
-	static @Nullable PassedSockets of(Map<String, String> environment, long pid,
+	public static @Nullable PassedSockets of(Map<String, String> environment, long pid,
 			IntFunction<@Nullable InetSocketAddress> addresses) {
 		String count = environment.get(LISTEN_FDS);
 		String listenPid = environment.get(LISTEN_PID);
@@ -94,7 +94,7 @@ record PassedSockets(List<Passed> sockets) {
 	 * @throws InvalidForkerPropertyException if a socket serves no port, or a port has no
 	 * socket
 	 */
-	List<ServedPort> match(List<PlannedPort> planned, ForkerMode mode) {
+	public List<ServedPort> match(List<PlannedPort> planned, ForkerMode mode) {
 		if (mode != ForkerMode.SHARED) {
 			throw new InvalidForkerPropertyException("forker.mode", mode.name().toLowerCase(Locale.ROOT),
 					"systemd passed listening sockets (" + describe() + "), which only shared mode can serve",
@@ -162,7 +162,7 @@ record PassedSockets(List<Passed> sockets) {
 	 * Describe the passed sockets for a log line or a message.
 	 * @return the description
 	 */
-	String describe() {
+	public String describe() {
 		return LISTEN_FDS + "=" + this.sockets.size() + ": "
 				+ this.sockets.stream()
 					.map((socket) -> format(socket.address()) + " (fd " + socket.fd()
@@ -186,7 +186,7 @@ record PassedSockets(List<Passed> sockets) {
 	 * @param name its name in {@code LISTEN_FDNAMES}, or {@code null}
 	 * @param address its local address
 	 */
-	record Passed(int fd, @Nullable String name, InetSocketAddress address) {
+	public record Passed(int fd, @Nullable String name, InetSocketAddress address) {
 
 	}
 

@@ -1,4 +1,4 @@
-package dev.forker.boot.launch;
+package dev.forker.boot.ports;
 
 import java.io.IOException;
 import java.net.BindException;

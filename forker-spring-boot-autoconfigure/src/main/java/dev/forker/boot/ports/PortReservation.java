@@ -1,4 +1,4 @@
-package dev.forker.boot.launch;
+package dev.forker.boot.ports;
 
 import java.io.Closeable;
 import java.io.IOException;

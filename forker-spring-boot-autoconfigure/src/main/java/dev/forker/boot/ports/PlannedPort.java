@@ -1,4 +1,4 @@
-package dev.forker.boot.launch;
+package dev.forker.boot.ports;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,9 +26,9 @@ import dev.forker.boot.diagnostics.InvalidForkerPropertyException;
  * @param port the configured port, {@code 0} for any free port
  * @since 0.1.0
  */
-record PlannedPort(String property, @Nullable InetAddress address, int port) {
+public record PlannedPort(String property, @Nullable InetAddress address, int port) {
 
-	static final String SERVER_PORT = "server.port";
+	public static final String SERVER_PORT = "server.port";
 
 	static final String MANAGEMENT_PORT = "management.server.port";
 
@@ -61,7 +61,7 @@ record PlannedPort(String property, @Nullable InetAddress address, int port) {
 	 * @throws InvalidForkerPropertyException if the application serves no port, or one
 	 * that workers cannot share
 	 */
-	static List<PlannedPort> of(Environment environment, WebApplicationType webApplicationType) {
+	public static List<PlannedPort> of(Environment environment, WebApplicationType webApplicationType) {
 		Binder binder = Binder.get(environment);
 		WebApplicationType type = binder.bind("spring.main.web-application-type", WebApplicationType.class)
 			.orElse(webApplicationType);
