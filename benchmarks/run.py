@@ -1195,6 +1195,7 @@ def main():
     os.makedirs(RESULTS, exist_ok=True)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     started = time.monotonic()
     rounds = [{} for _ in range(args.rounds)]
     warmups, scenarios, prepared = {}, {}, {}
