@@ -688,7 +688,7 @@ def scenario_setup(scenario, args):
                         "after its initial back-off (100 ms)" % (every, rate, duration)}
     if scenario == "leak":
         leak_duration = args.leak_duration
-        per_request = int(args.heap_mb * 2 ** 20 / (rate * leak_duration * 0.5))
+        per_request = int(args.heap_mb * 2 ** 20 / (rate * (leak_duration * 0.5 + args.leak_warmup)))
         # A recycled worker keeps serving (and leaking) until its replacement is ready: room for it
         max_requests = int(0.3 * args.heap_mb / args.workers * 2 ** 20 / per_request)
         return {"path": "/leaky", "extra": ["--bench.leak.bytes-per-request=%d" % per_request],
@@ -697,10 +697,11 @@ def scenario_setup(scenario, args):
                            "--forker.worker.max-requests-jitter=%d" % (max_requests // 10)],
                 "duration": leak_duration,
                 "what": "every /leaky request keeps %d KB for good (a %d MB heap fills in about %d s); /leaky at %d "
-                        "requests/s for %d s; JVMs run with -XX:+ExitOnOutOfMemoryError, one JVM is restarted by a "
+                        "requests/s for %d s, after %d s of it as warm-up; JVMs run with -XX:+ExitOnOutOfMemoryError, one JVM is restarted by a "
                         "supervisor loop, forker recycles each worker after %d requests (+ up to %d jitter, "
                         "forker.worker.max-requests), about 30%% of its %d MB heap" % (
-                            per_request // 1024, args.heap_mb, leak_duration // 2, rate, leak_duration,
+                            per_request // 1024, args.heap_mb, leak_duration // 2 + args.leak_warmup, rate,
+                            leak_duration, args.leak_warmup,
                             max_requests, max_requests // 10, args.heap_mb // args.workers)}
     raise ValueError(scenario)
 
@@ -723,8 +724,16 @@ def run_scenario(scenario, args):
                                       jvm=setup["jvm"], extra=setup["extra"] + setup["forker"] + [
                                           "--forker.restart.max-restarts=1000"])
         try:
-            warmup = steady_warmup(lambda seconds: wrk(deployment.port, "hello", seconds, args.connections)["rps"],
-                                   args)
+            if scenario == "leak":
+                # Every request counts toward forker.worker.max-requests (and leaks): wrk's warm-up
+                # would recycle the workers over and over. Both warm up at the scenario's own rate.
+                at = time.monotonic()
+                open_loop(deployment, setup["path"], args.scenario_rate, args.leak_warmup)
+                warmup = {"windows_rps": [args.scenario_rate], "seconds": round(time.monotonic() - at, 1),
+                          "reason": "fixed"}
+            else:
+                warmup = steady_warmup(
+                    lambda seconds: wrk(deployment.port, "hello", seconds, args.connections)["rps"], args)
             print_warmup(name, scenario, warmup)
             before = len(deployment.log_lines(EVENTS[scenario]))
             restarts = deployment.restarts
@@ -1008,7 +1017,7 @@ def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
     if warmups:
         lines += ["", "### Warm-up windows", "",
                   "Requests/s of each warm-up window (%g s each) until throughput stopped rising (`steady`) or the "
-                  "%g s cap (`cap`)." % (meta["warmup_window"], meta["warmup_max"]), "",
+                  "%g s cap (`cap`); the leak scenario warms up at its own fixed rate for 3 s (`fixed`)." % (meta["warmup_window"], meta["warmup_max"]), "",
                   "| Configuration | Load | Windows (requests/s) | Seconds | Ended |", "|---|---|---|---:|---|"]
         for name, loads in warmups.items():
             for load, warmup in loads.items():
@@ -1121,7 +1130,9 @@ def prepare_cache(args):
         if name == "boot40" and not any(c.startswith("boot40") for c in args.configs):
             continue
         started = time.monotonic()
-        start_forker(args.java, jar, args.workers, args.heap_mb).stop()
+        deployment = start_forker(args.java, jar, args.workers, args.heap_mb)
+        deployment.stop()
+        deployment.discard()
         prepared[name] = round(time.monotonic() - started, 2)
         print("  %s: startup cache prepared and first start done in %.1f s" % (name, prepared[name]), flush=True)
     return prepared
@@ -1193,6 +1204,7 @@ def main():
     args.open_warmup = 1
     args.scenario_duration = args.scenario_duration or (10 if args.quick else 15)
     args.leak_duration = args.leak_duration or (16 if args.quick else 30)
+    args.leak_warmup = 3
     args.open_rates = {}
     args.configs = args.configs.split(",") if args.configs else (QUICK_CONFIGS if args.quick else DEFAULT_CONFIGS)
     unknown = [name for name in args.configs if name not in SELECTABLE]
