@@ -388,7 +388,7 @@ def start_forker(java, jar, workers, heap_mb, mode="shared", cache=True, concurr
         if deployment.master.poll() is not None:
             raise RuntimeError("forker exited with %d; log in %s" % (deployment.master.returncode, deployment.temp))
         return len(seen) == workers
-    wait_until(all_workers_serve, 180, interval=0.01)
+    wait_until(all_workers_serve, 300, interval=0.01)
     deployment.all_s = time.monotonic() - launched
     watcher.join(5)
     deployment.master_overhead_s = spawned.get("s")
