@@ -1044,7 +1044,7 @@ def chart(summary, rounds, scenarios, args, path):
     scenario_panels = [(scenario, title, key) for scenario, title, key in (
         ("pause", "full GC every few s: p99.9 ms", "p999_ms"),
         ("crash", "crashes: failed requests per crash", "errors_per_event"),
-        ("leak", "slow leak: p99.9 ms", "p999_ms")) if scenario in scenarios]
+        ("leak", "slow leak: failed requests", "errors")) if scenario in scenarios]
     count = len(panels) + len(scenario_panels)
     if count == 0:
         return
