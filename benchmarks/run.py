@@ -566,20 +566,22 @@ def phase_throughput(args, names, rounds, warmups):
                         for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors"):
                             rounds[index][name]["alloc_open_%s.%s" % (label, key)] = report[key]
         if "hey" in args.configs:
-            for name in names:
+            # --quick: the row the modes are compared on (one JVM, shared, reuseport) only
+            hey_names = [name for name in names if not args.quick or name in ("single", "forker", "forker-reuseport")]
+            for name in hey_names:
                 port = deployments[name].port
                 warmups.setdefault(name, {})["hey"] = warmup = steady_warmup(
                     lambda seconds: hey(port, "hello", seconds, args.connections)["rps"], args)
                 print_warmup(name, "hey", warmup)
             for index in range(args.rounds):
-                for name in rotated(names, index):
+                for name in rotated(hey_names, index):
                     deployment = deployments[name]
                     report = measured(deployment, lambda: hey(deployment.port, "hello", args.duration,
                                                               args.connections))
                     for key in ("rps", "p50_ms", "p99_ms", "errors", "cpu_ms_per_request"):
                         rounds[index][name]["hey.%s" % key] = report[key]
                 print("  hey round %d of %d: %s" % (index + 1, args.rounds, ", ".join(
-                    "%s %.0f/s" % (name, rounds[index][name]["hey.rps"]) for name in names)), flush=True)
+                    "%s %.0f/s" % (name, rounds[index][name]["hey.rps"]) for name in hey_names)), flush=True)
         for name in names:
             for index in range(args.rounds):
                 rounds[index][name]["error_lines"] = deployments[name].error_lines()
@@ -1166,9 +1168,9 @@ def main():
                         help="N: forker's workers and nginx's JVMs (default: the processors)")
     parser.add_argument("--scenario-rate", type=int, default=1000, help="requests/s of the fault scenarios")
     parser.add_argument("--scenario-duration", type=int, default=None,
-                        help="seconds of the pause and crash scenarios (default 15, --quick 10)")
+                        help="seconds of the pause and crash scenarios (default 15, --quick 8)")
     parser.add_argument("--leak-duration", type=int, default=None,
-                        help="seconds of the leak scenario (default 30, --quick 16); the leak fills one JVM's heap "
+                        help="seconds of the leak scenario (default 30, --quick 12); the leak fills one JVM's heap "
                              "in about half of it")
     parser.add_argument("--pause-live-mb", type=int, default=128, help="live set of every JVM in the pause scenario")
     parser.add_argument("--pause-interval-ms", type=int, default=3000, help="System.gc() interval of every JVM")
@@ -1202,8 +1204,8 @@ def main():
     args.warmup_max = args.warmup_max or (6 if args.quick else 30)
     args.open_duration = args.open_duration or (2 if args.quick else 4)
     args.open_warmup = 1
-    args.scenario_duration = args.scenario_duration or (10 if args.quick else 15)
-    args.leak_duration = args.leak_duration or (16 if args.quick else 30)
+    args.scenario_duration = args.scenario_duration or (8 if args.quick else 15)
+    args.leak_duration = args.leak_duration or (12 if args.quick else 30)
     args.leak_warmup = 3
     args.open_rates = {}
     args.configs = args.configs.split(",") if args.configs else (QUICK_CONFIGS if args.quick else DEFAULT_CONFIGS)
