@@ -1,14 +1,27 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark of forker against one JVM, in interleaved rounds.
+"""forker against what users would run instead, on this machine.
 
-Run it through benchmarks/run.sh, which installs wrk and matplotlib and builds the
-applications first. Every configuration runs once per round, in an order rotated each
-round; every figure is reported as the median over rounds with its minimum and maximum,
-and every ratio as the median of the per-round ratios. Results go to
-benchmarks/results/: latest.json (every round's raw figures), latest.md and latest.png.
+Run it through benchmarks/run.sh, which installs wrk, hey, nginx and matplotlib and
+builds the applications first. Phases, each on configurations that stay alive through
+the phase:
+
+* start-up and memory: every start-up configuration once per round;
+* throughput (wrk, closed loop) and CPU per request of one JVM, forker with 1 worker,
+  forker with N workers (shared, reuseport) and nginx in front of N JVMs, after a
+  steady-state warm-up, in interleaved rounds; then alloc at a fixed rate (open loop);
+* a new connection per request (hey -disable-keepalive) on the same deployments;
+* scenarios, one JVM against forker, open loop: a JVM-wide pause (full GC of a large
+  live set), a crash (Runtime.halt now and then; one JVM restarted by a supervisor loop)
+  and a slow leak (one JVM until it dies, restarted, against max-requests recycling);
+* gRPC unary calls.
+
+Every figure measured in rounds is the median over rounds with its minimum and maximum,
+and every ratio the median of the per-round ratios. Results go to benchmarks/results/:
+<output>.json (every round's raw figures), <output>.md and <output>.png.
 """
 
 import argparse
+import ctypes
 import datetime
 import json
 import os
@@ -42,6 +55,16 @@ ENDPOINTS = ["hello", "alloc", "locked"]
 STATE_ENDPOINTS = ["session", "evict"]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 JAVA_25 = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
+# Every deployment alive, so that a failure or Ctrl-C stops them all
+ALIVE = []
+
+
+def die_with_parent():
+    """In a child before exec: SIGTERM when the benchmark's thread that started it dies."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def default_java():
@@ -154,14 +177,42 @@ class Deployment:
         self.logs = []
         self.master = None
         self.workers = {}
+        self.lock = threading.Lock()
+        self.stopping = False
+        self.restarts = 0
+        ALIVE.append(self)
 
     def spawn(self, arguments, log_name="server.log"):
-        log = open(os.path.join(self.temp, log_name), "w")
-        self.logs.append(log)
-        process = subprocess.Popen([self.java] + arguments, stdout=log, stderr=subprocess.STDOUT, cwd=self.temp,
-                                   start_new_session=True)
-        self.processes.append(process)
-        return process
+        return self.spawn_command([self.java] + arguments, log_name)
+
+    def spawn_command(self, command, log_name):
+        with self.lock:
+            if self.stopping:
+                return None
+            log = open(os.path.join(self.temp, log_name), "a")
+            self.logs.append(log)
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.temp,
+                                       start_new_session=True, preexec_fn=die_with_parent)
+            self.processes.append(process)
+            return process
+
+    def supervise(self, arguments, backoff_s=0.1):
+        """Start a JVM and restart it whenever it exits, after backoff_s, like a supervisor
+        (systemd's Restart=always) does; counts the restarts."""
+        first = self.spawn(arguments, "server-0.log")
+
+        def loop():
+            current = first
+            while current is not None:
+                current.wait()
+                time.sleep(backoff_s)
+                with self.lock:
+                    if self.stopping:
+                        return
+                    self.restarts += 1
+                current = self.spawn(arguments, "server-%d.log" % self.restarts)
+        threading.Thread(target=loop, daemon=True, name="supervisor").start()
+        return first
 
     def pids(self):
         pids = []
@@ -184,15 +235,21 @@ class Deployment:
             figures["master_pss_mb"], figures["master_rss_mb"] = memory_mb(self.master.pid)
         return {key: round(value, 1) for key, value in figures.items()}
 
-    def error_lines(self):
-        count = 0
+    def log_lines(self, pattern):
+        """The lines of every log of the deployment that match a regular expression."""
+        found = []
         for log in self.logs:
             log.flush()
             with open(log.name, errors="replace") as file:
-                count += sum(1 for line in file if re.search(r"\bERROR\b", line))
-        return count
+                found.extend(line for line in file if re.search(pattern, line))
+        return found
+
+    def error_lines(self):
+        return len(self.log_lines(r"\bERROR\b"))
 
     def stop(self):
+        with self.lock:
+            self.stopping = True
         for process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -208,26 +265,100 @@ class Deployment:
                 process.wait()
         for log in self.logs:
             log.close()
+        if self in ALIVE:
+            ALIVE.remove(self)
 
     def discard(self):
         shutil.rmtree(self.temp, ignore_errors=True)
 
 
-def start_single(java, jar, heap_mb, extra=()):
+def start_single(java, jar, heap_mb, extra=(), jvm=(), supervised=False):
+    """One JVM; supervised: restarted by a supervisor loop whenever it exits."""
     deployment = Deployment(java)
     launched = time.monotonic()
-    deployment.spawn(["-Xmx%dm" % heap_mb, "-jar", jar, "--server.port=%d" % deployment.port,
-                      "--forker.enabled=false"] + list(extra))
+    arguments = ["-Xmx%dm" % heap_mb] + list(jvm) + ["-jar", jar, "--server.port=%d" % deployment.port,
+                                                     "--forker.enabled=false"] + list(extra)
+    if supervised:
+        deployment.supervise(arguments)
+    else:
+        deployment.spawn(arguments)
     deployment.workers = dict([wait_until(lambda: worker_of(deployment.port), 120)])
     deployment.first_s = deployment.all_s = time.monotonic() - launched
     return deployment
 
 
-def start_forker(java, jar, workers, heap_mb, mode="shared", cache=True, concurrency=None, extra=()):
+NGINX_CONF = """daemon off;
+master_process on;
+worker_processes %(workers)s;
+%(user)s
+pid %(temp)s/nginx.pid;
+error_log %(temp)s/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path %(temp)s/client_body;
+    proxy_temp_path %(temp)s/proxy;
+    fastcgi_temp_path %(temp)s/fastcgi;
+    uwsgi_temp_path %(temp)s/uwsgi;
+    scgi_temp_path %(temp)s/scgi;
+    upstream jvms {
+        least_conn;
+%(servers)s
+        keepalive 64;
+    }
+    server {
+        listen 127.0.0.1:%(port)d;
+        location / {
+            proxy_pass http://jvms;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffers 64 16k;
+        }
+    }
+}
+"""
+
+
+def start_nginx(java, jar, count, heap_mb, extra=()):
+    """nginx (least_conn, upstream keepalive) in front of count plain JVMs of the same total heap,
+    with its own configuration, prefix and pid file in the deployment's temporary directory."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    deployment = Deployment(java)
+    launched = time.monotonic()
+    backends = [free_port() for _ in range(count)]
+    for index, port in enumerate(backends):
+        deployment.spawn(["-Xmx%dm" % (heap_mb // count), "-jar", jar, "--server.port=%d" % port,
+                          "--forker.enabled=false"] + list(extra), "jvm-%d.log" % (index + 1))
+    for port in backends:
+        wait_until(lambda: worker_of(port), 120)
+    conf = os.path.join(deployment.temp, "nginx.conf")
+    with open(conf, "w") as file:
+        file.write(NGINX_CONF % {
+            "workers": "auto", "temp": deployment.temp, "port": deployment.port,
+            # nginx run as root hands its workers to nobody, who cannot write the temp dir
+            "user": "user root;" if os.geteuid() == 0 else "",
+            "servers": "\n".join("        server 127.0.0.1:%d;" % port for port in backends)})
+    deployment.spawn_command([nginx, "-p", deployment.temp, "-c", conf, "-e", os.path.join(deployment.temp,
+                                                                                         "nginx-error.log")],
+                             "nginx.log")
+    seen = set()
+
+    def every_jvm_answers():
+        answer = worker_of(deployment.port)
+        if answer:
+            seen.add(answer[1])
+        return len(seen) == count
+    wait_until(every_jvm_answers, 60)
+    deployment.workers = dict(enumerate(sorted(seen), 1))
+    deployment.first_s = deployment.all_s = time.monotonic() - launched
+    return deployment
+
+
+def start_forker(java, jar, workers, heap_mb, mode="shared", cache=True, concurrency=None, extra=(), jvm=()):
     deployment = Deployment(java)
     arguments = ["-jar", jar, "--server.port=%d" % deployment.port, "--forker.enabled=true",
                  "--forker.workers=%d" % workers, "--forker.mode=%s" % mode,
-                 "--forker.worker.jvm-args=-Xmx%dm" % (heap_mb // workers),
+                 "--forker.worker.jvm-args=" + ",".join(["-Xmx%dm" % (heap_mb // workers)] + list(jvm)),
                  "--forker.restart.initial-backoff=100ms"] + list(extra)
     if cache:
         arguments += ["--forker.worker.class-data-sharing.enabled=true",
@@ -257,7 +388,7 @@ def start_forker(java, jar, workers, heap_mb, mode="shared", cache=True, concurr
         if deployment.master.poll() is not None:
             raise RuntimeError("forker exited with %d; log in %s" % (deployment.master.returncode, deployment.temp))
         return len(seen) == workers
-    wait_until(all_workers_serve, 180, interval=0.01)
+    wait_until(all_workers_serve, 300, interval=0.01)
     deployment.all_s = time.monotonic() - launched
     watcher.join(5)
     deployment.master_overhead_s = spawned.get("s")
@@ -281,13 +412,33 @@ def replacement_time(deployment):
 # -- load -----------------------------------------------------------------------------
 
 def wrk(port, endpoint, duration, connections):
-    command = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--timeout", "10s",
+    command = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % max(1, round(duration)), "--timeout", "10s",
                "-s", LUA_SCRIPTS.get(endpoint, LUA), "http://127.0.0.1:%d/%s" % (port, endpoint)]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
     match = re.search(r"^REPORT (\{.*\})$", output, re.MULTILINE)
     if not match:
         raise RuntimeError("wrk printed no report:\n" + output)
     return json.loads(match.group(1))
+
+
+def hey(port, endpoint, duration, connections):
+    """hey with a new connection per request: requests/s, p50 and p99, errors."""
+    command = ["hey", "-z", "%ds" % max(1, round(duration)), "-c", str(connections), "-t", "10",
+               "-disable-keepalive", "http://127.0.0.1:%d/%s" % (port, endpoint)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
+
+    def number(pattern, default=None):
+        match = re.search(pattern, output, re.MULTILINE)
+        return float(match.group(1)) if match else default
+    ok = sum(int(n) for n in re.findall(r"^\s*\[200\]\s+(\d+) responses", output, re.MULTILINE))
+    other = sum(int(n) for code, n in re.findall(r"^\s*\[(\d+)\]\s+(\d+) responses", output, re.MULTILINE)
+                if code != "200")
+    failed = sum(int(n) for n in re.findall(r"^\s*\[(\d+)\]\s+(?!\d+ responses)", output, re.MULTILINE))
+    rps = number(r"Requests/sec:\s+([\d.]+)")
+    if rps is None:
+        raise RuntimeError("hey printed no summary:\n" + output)
+    return {"requests": ok + other + failed, "rps": rps, "p50_ms": 1000 * number(r"50% in ([\d.]+) secs", 0),
+            "p99_ms": 1000 * number(r"99% in ([\d.]+) secs", 0), "errors": other + failed}
 
 
 def load_client(java, arguments):
@@ -299,77 +450,174 @@ def load_client(java, arguments):
     return json.loads(match.group(1))
 
 
-def closed_loop(deployment, endpoint, args):
-    """A wrk run after a warm-up; CPU per request from the server processes' CPU time."""
-    wrk(deployment.port, endpoint, args.warmup, args.connections)
+def open_loop(deployment, path, rate, duration, warmup=0, connections=64):
+    """The load client at a fixed rate: latency from each request's intended send time."""
+    return load_client(deployment.java, ["open-loop", "--port", str(deployment.port), "--path", path,
+                                         "--rate", str(rate), "--duration", str(duration),
+                                         "--warmup", str(warmup), "--connections", str(connections)])
+
+
+def steady_warmup(window_rps, args):
+    """Warm up until throughput stops rising: windows of args.warmup_window seconds until two
+    windows in a row are not more than args.steady_tolerance above the best window before
+    them, at most args.warmup_max seconds. window_rps(seconds) runs one window and returns
+    its requests/s."""
+    rates = []
+    started = time.monotonic()
+    while True:
+        rates.append(window_rps(args.warmup_window))
+        if len(rates) >= 3 and max(rates[-2:]) <= max(rates[:-2]) * (1 + args.steady_tolerance):
+            reason = "steady"
+            break
+        if time.monotonic() - started + args.warmup_window > args.warmup_max:
+            reason = "cap"
+            break
+    return {"windows_rps": [round(rate) for rate in rates], "seconds": round(time.monotonic() - started, 1),
+            "reason": reason}
+
+
+def measured(deployment, run):
+    """A load run with the server processes' CPU time per request."""
     cpu = deployment.cpu_seconds()
-    report = wrk(deployment.port, endpoint, args.duration, args.connections)
+    report = run()
     report["cpu_ms_per_request"] = 1000.0 * (deployment.cpu_seconds() - cpu) / max(1, report["requests"])
     return report
 
 
-def open_loop(deployment, args, rate):
-    return load_client(deployment.java, ["open-loop", "--port", str(deployment.port), "--path", "/alloc",
-                                         "--rate", str(rate), "--duration", str(args.open_duration),
-                                         "--warmup", str(args.warmup), "--connections", "64"])
+def rotated(names, index):
+    shift = index % len(names) if names else 0
+    return names[shift:] + names[:shift]
+
+
+def stop_all(deployments):
+    for deployment in list(deployments):
+        deployment.stop()
+        deployment.discard()
+
+
+def print_warmup(name, what, warmup):
+    print("  warm-up %-18s %-8s %s after %.0f s (%s: %s)" % (
+        name, what, warmup["reason"], warmup["seconds"], "requests/s per window",
+        " ".join(str(rate) for rate in warmup["windows_rps"])), flush=True)
 
 
 # -- the configurations -----------------------------------------------------------------
 
-def run_throughput(deployment, args, rates, figures):
-    for endpoint in ENDPOINTS + (STATE_ENDPOINTS if args.state else []):
-        report = closed_loop(deployment, endpoint, args)
-        for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors", "cpu_ms_per_request"):
-            figures["%s.%s" % (endpoint, key)] = report[key]
-    for label, rate in rates.items():
-        report = open_loop(deployment, args, rate)
-        for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors"):
-            figures["alloc_open_%s.%s" % (label, key)] = report[key]
-    figures.update(deployment.memory())
+def start_throughput(name, args):
+    if name == "single":
+        return start_single(args.java, BENCH_JAR, args.heap_mb)
+    if name == "forker-1":
+        return start_forker(args.java, BENCH_JAR, 1, args.heap_mb, cache=args.cache)
+    if name == "forker":
+        return start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=args.cache)
+    if name == "forker-reuseport":
+        return start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, mode="reuseport", cache=args.cache)
+    if name == "nginx":
+        return start_nginx(args.java, BENCH_JAR, args.workers, args.heap_mb)
+    raise ValueError(name)
 
 
-def config_single(args, rates):
-    deployment = start_single(args.java, BENCH_JAR, args.heap_mb)
+def phase_throughput(args, names, rounds, warmups):
+    """Every configuration alive through the phase: warmed to steady state on each endpoint,
+    then measured in interleaved rounds (closed loop), at a fixed rate (open loop), and with a
+    new connection per request (hey)."""
+    deployments = {}
     try:
-        figures = {"first_s": deployment.first_s, "all_s": deployment.all_s}
-        if not args.startup_only:
-            run_throughput(deployment, args, rates, figures)
-        figures["error_lines"] = deployment.error_lines()
-        return figures
+        for name in names:
+            at = time.monotonic()
+            deployments[name] = start_throughput(name, args)
+            print("  %-18s serving after %.1f s" % (name, time.monotonic() - at), flush=True)
+        endpoints = ENDPOINTS + (STATE_ENDPOINTS if args.state else [])
+
+        def runs(endpoint):
+            return [name for name in names if name in MATRIX.get(endpoint, ("single", "forker"))]
+        for endpoint in endpoints:
+            for name in runs(endpoint):
+                port = deployments[name].port
+                warmups.setdefault(name, {})[endpoint] = warmup = steady_warmup(
+                    lambda seconds: wrk(port, endpoint, seconds, args.connections)["rps"], args)
+                print_warmup(name, endpoint, warmup)
+        for index in range(args.rounds):
+            record = rounds[index]
+            for endpoint in endpoints:
+                for name in rotated(runs(endpoint), index):
+                    deployment = deployments[name]
+                    report = measured(deployment, lambda: wrk(deployment.port, endpoint, args.duration,
+                                                              args.connections))
+                    figures = record.setdefault(name, {})
+                    for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors", "cpu_ms_per_request"):
+                        figures["%s.%s" % (endpoint, key)] = report[key]
+            for name in names:
+                record[name].update(deployments[name].memory())
+            print("  round %d of %d: %s" % (index + 1, args.rounds, ", ".join(
+                "%s %.0f/s" % (name, record[name]["hello.rps"]) for name in names)), flush=True)
+        open_names = [name for name in ("single", "forker") if name in names]
+        if "single" in names:
+            capacity = statistics.median(rounds[index]["single"]["alloc.rps"] for index in range(args.rounds))
+            args.open_rates = {"50": max(1, int(capacity * 0.5))}
+            if not args.quick:
+                args.open_rates["80"] = max(1, int(capacity * 0.8))
+            print("  one JVM's alloc capacity %.0f requests/s: open loop at %s" % (
+                capacity, ", ".join("%s%% = %d/s" % item for item in args.open_rates.items())), flush=True)
+            for index in range(args.rounds):
+                for label, rate in args.open_rates.items():
+                    for name in rotated(open_names, index):
+                        report = open_loop(deployments[name], "/alloc", rate, args.open_duration, args.open_warmup)
+                        for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors"):
+                            rounds[index][name]["alloc_open_%s.%s" % (label, key)] = report[key]
+        if "hey" in args.configs:
+            # --quick: the row the modes are compared on (one JVM, shared, reuseport) only
+            hey_names = [name for name in names if not args.quick or name in ("single", "forker", "forker-reuseport")]
+            for name in hey_names:
+                port = deployments[name].port
+                warmups.setdefault(name, {})["hey"] = warmup = steady_warmup(
+                    lambda seconds: hey(port, "hello", seconds, args.connections)["rps"], args)
+                print_warmup(name, "hey", warmup)
+            for index in range(args.rounds):
+                for name in rotated(hey_names, index):
+                    deployment = deployments[name]
+                    report = measured(deployment, lambda: hey(deployment.port, "hello", args.duration,
+                                                              args.connections))
+                    for key in ("rps", "p50_ms", "p99_ms", "errors", "cpu_ms_per_request"):
+                        rounds[index][name]["hey.%s" % key] = report[key]
+                print("  hey round %d of %d: %s" % (index + 1, args.rounds, ", ".join(
+                    "%s %.0f/s" % (name, rounds[index][name]["hey.rps"]) for name in hey_names)), flush=True)
+        for name in names:
+            for index in range(args.rounds):
+                rounds[index][name]["error_lines"] = deployments[name].error_lines()
     finally:
-        deployment.stop()
-        deployment.discard()
+        stop_all(deployments.values())
 
 
-def config_forker(mode="shared", cache=True, concurrency=None, throughput=True):
-    def run(args, rates):
-        deployment = start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, mode, cache and args.cache,
-                                  concurrency)
-        try:
-            figures = {"first_s": deployment.first_s, "all_s": deployment.all_s,
-                       "master_overhead_s": deployment.master_overhead_s}
-            figures.update(deployment.memory())
-            if throughput and not args.startup_only:
-                run_throughput(deployment, args, rates, figures)
-            figures["replace_s"] = replacement_time(deployment)
-            figures["error_lines"] = deployment.error_lines()
-            return figures
-        finally:
-            deployment.stop()
-            deployment.discard()
-    return run
-
-
-def config_boot40(forker):
-    def run(args, rates):
-        if forker:
+def startup_runner(name):
+    def run(args):
+        if name == "single":
+            deployment = start_single(args.java, BENCH_JAR, args.heap_mb)
+        elif name == "forker":
+            deployment = start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=args.cache)
+        elif name == "start-all-at-once":
+            deployment = start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=args.cache,
+                                      concurrency=0)
+        elif name == "start-one-at-a-time":
+            deployment = start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=args.cache,
+                                      concurrency=1)
+        elif name == "start-no-cache":
+            deployment = start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=False)
+        elif name == "boot40-single":
+            deployment = start_single(args.java, BOOT40_JAR, args.heap_mb)
+        elif name == "boot40-forker":
             deployment = start_forker(args.java, BOOT40_JAR, args.workers, args.heap_mb, cache=args.cache)
         else:
-            deployment = start_single(args.java, BOOT40_JAR, args.heap_mb)
+            raise ValueError(name)
         try:
-            figures = {"first_s": deployment.first_s, "all_s": deployment.all_s,
-                       "master_overhead_s": getattr(deployment, "master_overhead_s", None)}
-            figures.update(deployment.memory())
+            figures = {"first_s": deployment.first_s, "all_s": deployment.all_s}
+            if deployment.master is not None:
+                figures["master_overhead_s"] = deployment.master_overhead_s
+            if name not in ("single", "forker"):
+                # Memory of single and forker: after the throughput phase's load
+                figures.update(deployment.memory())
+            if name.startswith("start-") or name == "forker":
+                figures["replace_s"] = replacement_time(deployment)
             figures["error_lines"] = deployment.error_lines()
             return figures
         finally:
@@ -378,81 +626,146 @@ def config_boot40(forker):
     return run
 
 
-def config_grpc(forker):
-    def run(args, rates):
-        grpc_port = free_port()
-        extra = ["--spring.grpc.server.port=%d" % grpc_port]
-        if forker:
-            deployment = start_forker(args.java, GRPC_JAR, args.workers, args.heap_mb, cache=False, extra=extra)
-        else:
-            deployment = start_single(args.java, GRPC_JAR, args.heap_mb, extra)
-        try:
-            # The gRPC server starts after the web server answers
-            wait_until(lambda: accepts(grpc_port), 60)
-            command = ["grpc", "--port", str(grpc_port), "--channels", "8", "--duration", str(args.duration),
-                       "--warmup", str(args.warmup)]
-            # The client's own warm-up runs first; CPU is counted over the whole run and
-            # charged to the measured calls only, so the figure errs on the high side
-            # for both configurations alike
-            cpu = deployment.cpu_seconds()
-            report = load_client(args.java, command)
-            figures = {"rps": report["rps"], "p50_ms": report["p50_ms"], "p99_ms": report["p99_ms"],
-                       "p999_ms": report["p999_ms"], "errors": report["errors"],
-                       "cpu_ms_per_call": 1000.0 * (deployment.cpu_seconds() - cpu) / max(1, report["requests"])
-                       * args.duration / (args.duration + args.warmup)}
-            figures.update(deployment.memory())
-            figures["error_lines"] = deployment.error_lines()
-            return figures
-        finally:
-            deployment.stop()
-            deployment.discard()
-    return run
+def phase_startup(args, names, rounds):
+    for index in range(args.rounds):
+        for name in rotated(names, index):
+            rounds[index].setdefault(name, {}).update(startup_runner(name)(args))
+        print("  round %d of %d: %s" % (index + 1, args.rounds, ", ".join(
+            "%s %.2f s" % (name, rounds[index][name]["all_s"]) for name in names)), flush=True)
 
 
-CONFIGS = {
-    # name: (label, runner, what it is compared with)
-    "single": ("one JVM", config_single, None),
-    "forker": ("forker shared", config_forker(), "single"),
-    "forker-reuseport": ("forker reuseport", config_forker(mode="reuseport"), "single"),
-    "start-all-at-once": ("forker, all workers start at once", config_forker(concurrency=0, throughput=False),
-                          "single"),
-    "start-one-at-a-time": ("forker, one worker starts at a time", config_forker(concurrency=1, throughput=False),
-                            "single"),
-    "start-no-cache": ("forker without startup cache", config_forker(cache=False, throughput=False), "single"),
-    "boot40-single": ("JPA + Thymeleaf sample, one JVM", config_boot40(False), None),
-    "boot40-forker": ("JPA + Thymeleaf sample, forker", config_boot40(True), "boot40-single"),
-    "grpc-single": ("gRPC sample, one JVM", config_grpc(False), None),
-    "grpc-forker": ("gRPC sample, forker", config_grpc(True), "grpc-single"),
-}
-# forker-reuseport is left out of the default run to keep it within 15 minutes on 2 cores
-DEFAULT_CONFIGS = ["single", "forker", "start-all-at-once", "start-one-at-a-time",
-                   "start-no-cache", "boot40-single", "boot40-forker", "grpc-single", "grpc-forker"]
-QUICK_CONFIGS = ["single", "forker", "start-all-at-once", "start-one-at-a-time"]
-
-
-def prepare_cache(args):
-    """First starts with the cache on prepare it; the rounds then measure prepared starts."""
-    shutil.rmtree(CACHE, ignore_errors=True)
-    prepared = {}
-    for name, jar in (("benchmark", BENCH_JAR), ("boot40", BOOT40_JAR)):
-        if name == "boot40" and not any(c.startswith("boot40") for c in args.configs):
-            continue
-        started = time.monotonic()
-        start_forker(args.java, jar, args.workers, args.heap_mb).stop()
-        prepared[name] = round(time.monotonic() - started, 2)
-        print("  %s: startup cache prepared and first start done in %.1f s" % (name, prepared[name]), flush=True)
-    return prepared
-
-
-def calibrate(args):
-    """One JVM's alloc capacity, closed loop: the open-loop rates are fractions of it."""
-    deployment = start_single(args.java, BENCH_JAR, args.heap_mb)
+def phase_grpc(args, names, rounds, warmups):
+    """The gRPC sample, one JVM and forker alive through the phase, warmed to steady state."""
+    deployments, grpc_ports = {}, {}
     try:
-        wrk(deployment.port, "alloc", args.warmup * 2, args.connections)
-        return wrk(deployment.port, "alloc", args.duration, args.connections)["rps"]
+        for name in names:
+            grpc_ports[name] = free_port()
+            extra = ["--spring.grpc.server.port=%d" % grpc_ports[name]]
+            if name == "grpc-forker":
+                deployments[name] = start_forker(args.java, GRPC_JAR, args.workers, args.heap_mb, cache=False,
+                                                 extra=extra)
+            else:
+                deployments[name] = start_single(args.java, GRPC_JAR, args.heap_mb, extra)
+            # The gRPC server starts after the web server answers
+            wait_until(lambda: accepts(grpc_ports[name]), 60)
+
+        def calls(name, seconds):
+            # 1 s of the client's own warm-up first: its channels connect there, not in the window
+            return load_client(args.java, ["grpc", "--port", str(grpc_ports[name]), "--channels", "8",
+                                           "--duration", str(seconds), "--warmup", "1"])
+        for name in names:
+            warmups.setdefault(name, {})["grpc"] = warmup = steady_warmup(lambda s: calls(name, s)["rps"], args)
+            print_warmup(name, "grpc", warmup)
+        for index in range(args.rounds):
+            for name in rotated(names, index):
+                report = measured(deployments[name], lambda: calls(name, args.duration))
+                figures = rounds[index].setdefault(name, {})
+                figures.update({key: report[key] for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors")})
+                # CPU is counted over the client's 1 s warm-up too: charged pro rata, as an estimate
+                figures["cpu_ms_per_call"] = report["cpu_ms_per_request"] * args.duration / (args.duration + 1)
+                figures.update(deployments[name].memory())
+                figures["error_lines"] = deployments[name].error_lines()
+            print("  round %d of %d: %s" % (index + 1, args.rounds, ", ".join(
+                "%s %.0f/s" % (name, rounds[index][name]["rps"]) for name in names)), flush=True)
     finally:
-        deployment.stop()
-        deployment.discard()
+        stop_all(deployments.values())
+
+
+# -- scenarios: one JVM against forker's N workers, open loop -----------------------------
+
+def scenario_setup(scenario, args):
+    """The application properties, JVM options and path of a scenario, and what it says."""
+    rate, duration = args.scenario_rate, args.scenario_duration
+    if scenario == "pause":
+        return {"path": "/hello", "extra": ["--bench.gc-pause.live-mb=%d" % args.pause_live_mb,
+                                            "--bench.gc-pause.interval-ms=%d" % args.pause_interval_ms],
+                "jvm": [], "forker": [],
+                "what": "every JVM holds %d MB of small live objects and calls System.gc() (a full, stop-the-world "
+                        "collection) every %.1f s, from a random phase; /hello at %d requests/s for %d s" % (
+                            args.pause_live_mb, args.pause_interval_ms / 1000, rate, duration)}
+    if scenario == "crash":
+        every = max(1, int(rate * duration / args.crashes))
+        return {"path": "/crashy", "extra": ["--bench.crash.every=%d" % every], "jvm": [], "forker": [],
+                "what": "every %dth request a JVM serves halts it (Runtime.halt); /crashy at %d requests/s for %d s; "
+                        "one JVM restarted by a supervisor loop 100 ms after it exits, forker restarts a worker "
+                        "after its initial back-off (100 ms)" % (every, rate, duration)}
+    if scenario == "leak":
+        leak_duration = args.leak_duration
+        per_request = int(args.heap_mb * 2 ** 20 / (rate * (leak_duration * 0.5 + args.leak_warmup)))
+        # A recycled worker keeps serving (and leaking) until its replacement is ready: room for it
+        max_requests = int(0.3 * args.heap_mb / args.workers * 2 ** 20 / per_request)
+        return {"path": "/leaky", "extra": ["--bench.leak.bytes-per-request=%d" % per_request],
+                "jvm": ["-XX:+ExitOnOutOfMemoryError"],
+                "forker": ["--forker.worker.max-requests=%d" % max_requests,
+                           "--forker.worker.max-requests-jitter=%d" % (max_requests // 10)],
+                "duration": leak_duration,
+                "what": "every /leaky request keeps %d KB for good (a %d MB heap fills in about %d s); /leaky at %d "
+                        "requests/s for %d s, after %d s of it as warm-up; JVMs run with -XX:+ExitOnOutOfMemoryError, one JVM is restarted by a "
+                        "supervisor loop, forker recycles each worker after %d requests (+ up to %d jitter, "
+                        "forker.worker.max-requests), about 30%% of its %d MB heap" % (
+                            per_request // 1024, args.heap_mb, leak_duration // 2 + args.leak_warmup, rate,
+                            leak_duration, args.leak_warmup,
+                            max_requests, max_requests // 10, args.heap_mb // args.workers)}
+    raise ValueError(scenario)
+
+
+EVENTS = {"pause": r"BENCH gc-pause: .* full GC took", "crash": r"BENCH crash:",
+          "leak": r"Terminating due to java.lang.OutOfMemoryError|forker.worker.max-requests="}
+
+
+def run_scenario(scenario, args):
+    setup = scenario_setup(scenario, args)
+    duration = setup.get("duration", args.scenario_duration)
+    results = {"what": setup["what"]}
+    print("  %s: %s" % (scenario, setup["what"]), flush=True)
+    for name in ("single", "forker"):
+        if name == "single":
+            deployment = start_single(args.java, BENCH_JAR, args.heap_mb, setup["extra"], setup["jvm"],
+                                      supervised=scenario in ("crash", "leak"))
+        else:
+            deployment = start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=args.cache,
+                                      jvm=setup["jvm"], extra=setup["extra"] + setup["forker"] + [
+                                          "--forker.restart.max-restarts=1000"])
+        try:
+            if scenario == "leak":
+                # Every request counts toward forker.worker.max-requests (and leaks): wrk's warm-up
+                # would recycle the workers over and over. Both warm up at the scenario's own rate.
+                at = time.monotonic()
+                open_loop(deployment, setup["path"], args.scenario_rate, args.leak_warmup)
+                warmup = {"windows_rps": [args.scenario_rate], "seconds": round(time.monotonic() - at, 1),
+                          "reason": "fixed"}
+            else:
+                warmup = steady_warmup(
+                    lambda seconds: wrk(deployment.port, "hello", seconds, args.connections)["rps"], args)
+            print_warmup(name, scenario, warmup)
+            before = len(deployment.log_lines(EVENTS[scenario]))
+            restarts = deployment.restarts
+            # No CPU per request here: processes die and start during the run
+            report = open_loop(deployment, setup["path"], args.scenario_rate, duration)
+            events = deployment.log_lines(EVENTS[scenario])[before:]
+            figures = {key: report[key] for key in ("intended_rps", "rps", "requests", "errors", "p50_ms", "p90_ms",
+                                                    "p99_ms", "p999_ms", "max_ms")}
+            figures["events"] = len(events)
+            if name == "single":
+                figures["supervisor_restarts"] = deployment.restarts - restarts
+            if scenario == "pause":
+                pauses = [int(re.search(r"took (\d+) ms", line).group(1)) for line in events]
+                figures["pause_ms_median"] = statistics.median(pauses) if pauses else None
+                figures["pause_ms_max"] = max(pauses) if pauses else None
+            if scenario == "leak":
+                figures["deaths"] = sum(1 for line in events if "OutOfMemoryError" in line)
+                figures["recycles"] = len(events) - figures["deaths"]
+            figures["errors_per_event"] = figures["errors"] / figures["events"] if figures["events"] else None
+            figures["warmup"] = warmup
+            figures["error_lines"] = deployment.error_lines()
+            results[name] = figures
+            print("  %-18s %s" % (name, ", ".join("%s=%s" % (key, ("%.4g" % value) if isinstance(value, float)
+                                                            else value) for key, value in figures.items()
+                                                   if key != "warmup")), flush=True)
+        finally:
+            deployment.stop()
+            deployment.discard()
+    return results
 
 
 # -- aggregation ------------------------------------------------------------------------
@@ -511,12 +824,13 @@ def targets(rounds, summary, args):
                      "met": met_if(figure["median"])})
 
     startup = "start-all-at-once" if args.start_concurrency == 0 else "start-one-at-a-time"
-    add("all workers serving / one JVM's plain start (%s)" % CONFIGS[startup][0], "<= 1.2x",
+    add("all workers serving / one JVM's plain start (%s)" % LABELS[startup], "<= 1.2x",
         round_ratios(rounds, startup, "all_s", "single", "first_s"), lambda v: v <= 1.2)
-    add("first worker serving / one JVM's plain start (%s)" % CONFIGS[startup][0], "<= 1.0x",
+    add("first worker serving / one JVM's plain start (%s)" % LABELS[startup], "<= 1.0x",
         round_ratios(rounds, startup, "first_s", "single", "first_s"), lambda v: v <= 1.0)
+    replaced = "forker" if any("replace_s" in record.get("forker", {}) for record in rounds) else "start-one-at-a-time"
     add("SIGKILLed worker serving again / one JVM's plain start", "<= 0.6x",
-        round_ratios(rounds, "forker", "replace_s", "single", "first_s"), lambda v: v <= 0.6)
+        round_ratios(rounds, replaced, "replace_s", "single", "first_s"), lambda v: v <= 0.6)
     add("CPU per request, hello", "<= 1.05x",
         round_ratios(rounds, "forker", "hello.cpu_ms_per_request", "single"), lambda v: v <= 1.05)
     add("locked throughput", ">= 1.8x", round_ratios(rounds, "forker", "locked.rps", "single"), lambda v: v >= 1.8)
@@ -532,20 +846,88 @@ def targets(rounds, summary, args):
     return rows
 
 
-def markdown(meta, summary, rounds, rows, args):
+def cell(figures, key, digits=2, unit=""):
+    return fmt(figures.get(key), digits, unit)
+
+
+def ratio_cell(rounds, name, key, base):
+    if not base:
+        return "1.00x"
+    return fmt_ratio(round_ratios(rounds, name, key, base))
+
+
+def scenario_value(value, digits=1):
+    if value is None:
+        return "-"
+    return "%.*f" % (digits, value) if isinstance(value, float) else str(value)
+
+
+SCENARIOS = {
+    # name: (title, what its figure of merit is)
+    "pause": ("A JVM-wide pause (full GC of a large live set)", "full GCs in the window"),
+    "crash": ("A crash (Runtime.halt now and then)", "crashes in the window"),
+    "leak": ("A slow leak", "JVMs dead of OutOfMemoryError / workers recycled"),
+}
+
+
+def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
     present = [name for name in args.configs if name in summary]
-    lines = ["Measured %s on %s (%d cores, %.0f GiB RAM, %s, Java %s), %d interleaved rounds (order rotated each "
-             "round), %d workers, same total heap (%d MB) everywhere; wrk (1 thread, %d connections) runs %d s after "
-             "a %d s warm-up; open-loop runs %d s at a fixed rate. Each figure is the median over rounds, with min–max "
-             "in brackets; ratios are medians of per-round ratios. Startup cache (AOT cache on Java 25, CDS before): "
-             "%s. Command: `%s`." % (
+    lines = ["Measured %s on %s (%d cores, %.0f GiB RAM, %s, Java %s), %d workers (N), same total heap (%d MB) in "
+             "every configuration. Startup cache (AOT cache on Java 25, CDS before) for forker's workers: %s. "
+             "Command: `%s`; it took %s." % (
                  meta["date"], meta["machine"], meta["cpus"], meta["ram_gib"], meta["os"], meta["java"],
-                 meta["rounds"], meta["workers"], meta["heap_mb"], meta["connections"], meta["duration"],
-                 meta["warmup"], meta["open_duration"], "on" if meta["cache"] else "off", meta["command"]),
+                 meta["workers"], meta["heap_mb"], "on" if meta["cache"] else "off", meta["command"],
+                 "%d min %02d s" % divmod(meta["total_s"], 60)),
+             "",
+             "**Steady state.** Before any figure is measured, each configuration serves the load of that figure "
+             "in windows of %g s until two windows in a row are not more than %g%% above the best window "
+             "before them (throughput has stopped rising), for at most %g s; the windows of every warm-up are listed at the "
+             "end. The throughput configurations then stay alive and warm through %d interleaved rounds (order "
+             "rotated each round) of %d s per figure. Each figure is the median over rounds, with min–max in "
+             "brackets; ratios are medians of per-round ratios." % (
+                 meta["warmup_window"], 100 * meta["steady_tolerance"], meta["warmup_max"], meta["rounds"],
+                 meta["duration"]),
              ""]
+    if scenarios:
+        lines += ["### Where prefork wins or loses: faults (open loop)", "",
+                  "One JVM against forker with N workers (shared mode), each warmed to steady state on `/hello`, "
+                  "then a fixed rate of requests on 64 keep-alive connections by `benchmarks/forker-load-client`: "
+                  "latency of *every* request is timed from when it was due to be sent, so a stall is charged to "
+                  "every request queued behind it (no coordinated omission). One run per scenario.", "",
+                  "| Scenario | Configuration | Requests | Failed | Events | Failed per event | p50 ms | p99 ms "
+                  "| p99.9 ms | max ms |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for scenario, (title, events) in SCENARIOS.items():
+            if scenario not in scenarios:
+                continue
+            for name in ("single", "forker"):
+                figures = scenarios[scenario].get(name)
+                if not figures:
+                    continue
+                if scenario == "leak":
+                    event_cell = "%d / %d" % (figures["deaths"], figures["recycles"])
+                elif scenario == "pause":
+                    event_cell = "%d (median %s ms, max %s ms)" % (
+                        figures["events"], scenario_value(figures["pause_ms_median"], 0),
+                        scenario_value(figures["pause_ms_max"], 0))
+                else:
+                    event_cell = str(figures["events"])
+                lines.append("| %s | %s | %d | %d | %s | %s | %.1f | %.1f | %.1f | %.1f |" % (
+                    title, LABELS[name] + (", restarted by a supervisor loop" if name == "single"
+                                           and scenario in ("crash", "leak") else ""),
+                    figures["requests"] + figures["errors"], figures["errors"], event_cell,
+                    scenario_value(figures["errors_per_event"]), figures["p50_ms"], figures["p99_ms"],
+                    figures["p999_ms"], figures["max_ms"]))
+        lines += [""] + ["* %s: %s; events: %s." % (SCENARIOS[s][0], scenarios[s]["what"], SCENARIOS[s][1])
+                         for s in SCENARIOS if s in scenarios]
     throughput = [name for name in present if "hello.rps" in summary[name]]
     if throughput:
-        lines += ["### Throughput and CPU per request (closed loop, wrk)", "",
+        lines += ["", "### Throughput and CPU per request (closed loop, wrk, %d keep-alive connections)" %
+                  meta["connections"], "",
+                  "nginx: `least_conn` over N plain JVMs with upstream keep-alive (64 idle connections per nginx "
+                  "worker), `worker_processes auto`. CPU per request is the `utime + stime` of every server process "
+                  "(forker's master, nginx's processes included) over the measured run, divided by the requests "
+                  "served.", "",
                   "| Endpoint | Configuration | Requests/s | Ratio | CPU ms per request | Ratio | p50 / p99 ms | Errors |",
                   "|---|---|---:|---:|---:|---:|---:|---:|"]
         for endpoint in ENDPOINTS + STATE_ENDPOINTS:
@@ -553,55 +935,73 @@ def markdown(meta, summary, rounds, rows, args):
                 figures = summary[name]
                 if "%s.rps" % endpoint not in figures:
                     continue
-                base = CONFIGS[name][2]
+                base = BASES.get(name)
                 lines.append("| %s | %s | %s | %s | %s | %s | %s / %s | %d |" % (
-                    endpoint, CONFIGS[name][0], fmt(figures["%s.rps" % endpoint], 0),
-                    fmt_ratio(round_ratios(rounds, name, "%s.rps" % endpoint, base)) if base else "1.00x",
-                    fmt(figures["%s.cpu_ms_per_request" % endpoint], 3),
-                    fmt_ratio(round_ratios(rounds, name, "%s.cpu_ms_per_request" % endpoint, base))
-                    if base else "1.00x",
-                    fmt(figures["%s.p50_ms" % endpoint], 2), fmt(figures["%s.p99_ms" % endpoint], 1),
-                    figures["%s.errors" % endpoint]["max"]))
+                    endpoint, LABELS[name], cell(figures, endpoint + ".rps", 0),
+                    ratio_cell(rounds, name, endpoint + ".rps", base),
+                    cell(figures, endpoint + ".cpu_ms_per_request", 3),
+                    ratio_cell(rounds, name, endpoint + ".cpu_ms_per_request", base),
+                    cell(figures, endpoint + ".p50_ms"), cell(figures, endpoint + ".p99_ms", 1),
+                    figures[endpoint + ".errors"]["max"]))
+    hey_names = [name for name in present if "hey.rps" in summary[name]]
+    if hey_names:
+        lines += ["", "### A new connection per request (`hey -disable-keepalive`, %d concurrent, `/hello`)" %
+                  meta["connections"], "",
+                  "What accepting and handing out a connection costs: nginx's client connections are new, its "
+                  "upstream ones kept alive.", "",
+                  "| Configuration | Requests/s | Ratio | CPU ms per request | Ratio | p50 / p99 ms | Errors |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for name in hey_names:
+            figures = summary[name]
+            base = BASES.get(name)
+            lines.append("| %s | %s | %s | %s | %s | %s / %s | %d |" % (
+                LABELS[name], cell(figures, "hey.rps", 0), ratio_cell(rounds, name, "hey.rps", base),
+                cell(figures, "hey.cpu_ms_per_request", 3), ratio_cell(rounds, name, "hey.cpu_ms_per_request", base),
+                cell(figures, "hey.p50_ms"), cell(figures, "hey.p99_ms", 1), figures["hey.errors"]["max"]))
+    open_names = [name for name in present if "alloc_open_50.p99_ms" in summary[name]]
+    if open_names:
         lines += ["", "### alloc at a fixed rate (open loop, latency from the intended send time)", "",
                   "| Load | Configuration | Rate (req/s) | p50 ms | p99 ms | p99.9 ms | p99 ratio | Errors |",
                   "|---|---|---:|---:|---:|---:|---:|---:|"]
         for label in ("50", "80"):
-            for name in throughput:
+            for name in open_names:
                 figures = summary[name]
-                base = CONFIGS[name][2]
                 key = "alloc_open_%s" % label
                 if key + ".p99_ms" not in figures:
                     continue
                 lines.append("| %s%% of one JVM's capacity | %s | %s | %s | %s | %s | %s | %d |" % (
-                    label, CONFIGS[name][0], fmt(figures[key + ".rps"], 0), fmt(figures[key + ".p50_ms"], 1),
-                    fmt(figures[key + ".p99_ms"], 1), fmt(figures[key + ".p999_ms"], 1),
-                    fmt_ratio(round_ratios(rounds, name, key + ".p99_ms", base)) if base else "1.00x",
-                    figures[key + ".errors"]["max"]))
-    lines += ["", "### Start-up and memory", "",
-              "| Configuration | First serving (s) | All serving (s) | All / one JVM | Master overhead (s) | "
-              "Killed worker serving again (s) | PSS MB (all) | RSS MB (all) | Master PSS MB |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for name in present:
-        figures = summary[name]
-        if "all_s" not in figures:
-            continue
-        base = CONFIGS[name][2]
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            CONFIGS[name][0], fmt(figures.get("first_s")), fmt(figures.get("all_s")),
-            fmt_ratio(round_ratios(rounds, name, "all_s", base, "first_s")) if base else "1.00x",
-            fmt(figures.get("master_overhead_s")), fmt(figures.get("replace_s")), fmt(figures.get("pss_mb"), 0),
-            fmt(figures.get("rss_mb"), 0), fmt(figures.get("master_pss_mb"), 0)))
+                    label, LABELS[name], cell(figures, key + ".rps", 0), cell(figures, key + ".p50_ms", 1),
+                    cell(figures, key + ".p99_ms", 1), cell(figures, key + ".p999_ms", 1),
+                    ratio_cell(rounds, name, key + ".p99_ms", BASES.get(name)), figures[key + ".errors"]["max"]))
+    startups = [name for name in present if "all_s" in summary[name] or "pss_mb" in summary[name]]
+    startups = [name for name in startups if not name.startswith("grpc")]
+    if startups:
+        lines += ["", "### Start-up and memory", "",
+                  "Start-up: launch until the first and until every worker serves, each configuration started "
+                  "once per round. Memory (PSS, shared pages counted once) of the throughput configurations "
+                  "after their load, of the others after start-up.", "",
+                  "| Configuration | First serving (s) | All serving (s) | All / one JVM | Master overhead (s) | "
+                  "Killed worker serving again (s) | PSS MB (all) | RSS MB (all) | Master PSS MB |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for name in startups:
+            figures = summary[name]
+            base = "boot40-single" if name == "boot40-forker" else (None if name in ("single", "boot40-single")
+                                                                    else "single")
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                LABELS[name], cell(figures, "first_s"), cell(figures, "all_s"),
+                (fmt_ratio(round_ratios(rounds, name, "all_s", base, "first_s")) if base else
+                 ("1.00x" if "all_s" in figures else "-")) if "all_s" in figures else "-",
+                cell(figures, "master_overhead_s"), cell(figures, "replace_s"), cell(figures, "pss_mb", 0),
+                cell(figures, "rss_mb", 0), cell(figures, "master_pss_mb", 0)))
     if "grpc-single" in summary and "grpc-forker" in summary:
         lines += ["", "### gRPC unary calls (closed loop, 8 channels, grpc-java client)", "",
                   "| Configuration | Calls/s | Ratio | CPU ms per call | p50 ms | p99 ms | Errors |",
                   "|---|---:|---:|---:|---:|---:|---:|"]
         for name in ("grpc-single", "grpc-forker"):
             figures = summary[name]
-            base = CONFIGS[name][2]
             lines.append("| %s | %s | %s | %s | %s | %s | %d |" % (
-                CONFIGS[name][0], fmt(figures["rps"], 0),
-                fmt_ratio(round_ratios(rounds, name, "rps", base)) if base else "1.00x",
-                fmt(figures["cpu_ms_per_call"], 3), fmt(figures["p50_ms"], 2), fmt(figures["p99_ms"], 2),
+                LABELS[name], cell(figures, "rps", 0), ratio_cell(rounds, name, "rps", BASES.get(name)),
+                cell(figures, "cpu_ms_per_call", 3), cell(figures, "p50_ms"), cell(figures, "p99_ms"),
                 figures["errors"]["max"]))
     lines += ["", "### Targets", "", "| Target | Measured | Goal | |", "|---|---:|---:|---|"]
     for row in rows:
@@ -611,64 +1011,172 @@ def markdown(meta, summary, rounds, rows, args):
             lines.append("| %s | %s | %s | %s |" % (row["target"], fmt(row["figure"], row["digits"], row["unit"]),
                                                    row["goal"], "met" if row["met"] else "**not met**"))
     errors = {name: int(summary[name]["error_lines"]["max"]) for name in present if "error_lines" in summary[name]}
+    for scenario in scenarios:
+        for name in ("single", "forker"):
+            if name in scenarios[scenario]:
+                errors["%s, %s scenario" % (name, scenario)] = scenarios[scenario][name]["error_lines"]
     lines += ["", "ERROR lines in the server logs, most in one round: %s." % (
-        ", ".join("%s %d" % (CONFIGS[name][0], count) for name, count in errors.items()))]
+        ", ".join("%s %d" % (LABELS.get(name, name), count) for name, count in errors.items()))]
+    if warmups:
+        lines += ["", "### Warm-up windows", "",
+                  "Requests/s of each warm-up window (%g s each) until throughput stopped rising (`steady`) or the "
+                  "%g s cap (`cap`); the leak scenario warms up at its own fixed rate for 3 s (`fixed`)." % (meta["warmup_window"], meta["warmup_max"]), "",
+                  "| Configuration | Load | Windows (requests/s) | Seconds | Ended |", "|---|---|---|---:|---|"]
+        for name, loads in warmups.items():
+            for load, warmup in loads.items():
+                lines.append("| %s | %s | %s | %.0f | %s |" % (
+                    LABELS.get(name, name), load, " ".join(str(rate) for rate in warmup["windows_rps"]),
+                    warmup["seconds"], warmup["reason"]))
     return "\n".join(lines) + "\n"
 
 
-def chart(summary, rounds, args, path):
+def chart(summary, rounds, scenarios, args, path):
+    """One figure: where forker wins and where it costs, against one JVM and nginx."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    palette = {"single": "#888888", "forker": "#2a7ab9", "forker-reuseport": "#5aa9e6",
-               "start-all-at-once": "#2a7ab9", "start-one-at-a-time": "#1b4f7a", "start-no-cache": "#9cc7ea",
-               "boot40-single": "#888888", "boot40-forker": "#2a7ab9", "grpc-single": "#888888",
-               "grpc-forker": "#2a7ab9"}
-    throughput = [name for name in args.configs if name in summary and "hello.rps" in summary[name]]
-    startups = [name for name in args.configs if name in summary and "all_s" in summary[name]]
-    panels = [("hello: requests/s", throughput, "hello.rps"),
-              ("hello: CPU ms per request", throughput, "hello.cpu_ms_per_request"),
-              ("locked: requests/s", throughput, "locked.rps"),
-              ("alloc at 50% load: p99 ms (open loop)", throughput, "alloc_open_50.p99_ms"),
-              ("PSS of all processes (MB)", throughput + [n for n in startups if n.startswith("boot40")], "pss_mb"),
-              ("all workers serving (s)", startups, "all_s"),
-              ("gRPC: calls/s", [n for n in ("grpc-single", "grpc-forker") if n in summary], "rps")]
+    palette = {"single": "#888888", "forker-1": "#9cc7ea", "forker": "#2a7ab9", "forker-reuseport": "#5aa9e6",
+               "nginx": "#d98c3a", "grpc-single": "#888888", "grpc-forker": "#2a7ab9"}
+    throughput = [name for name in THROUGHPUT if name in summary and "hello.rps" in summary[name]]
+    panels = [("locked (global lock): requests/s", throughput, "locked.rps", False),
+              ("alloc: requests/s", throughput, "alloc.rps", False),
+              ("hello: requests/s", throughput, "hello.rps", False),
+              ("hello: CPU ms per request", throughput, "hello.cpu_ms_per_request", False),
+              ("new connection per request (hey): requests/s", throughput, "hey.rps", False)]
     panels = [panel for panel in panels if any(panel[2] in summary[name] for name in panel[1])]
-    figure, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 5.0))
-    if len(panels) == 1:
-        axes = [axes]
-    for axis, (title, names, key) in zip(axes, panels):
+    scenario_panels = [(scenario, title, key) for scenario, title, key in (
+        ("pause", "full GC every few s: p99.9 ms", "p999_ms"),
+        ("crash", "crashes: failed requests per crash", "errors_per_event"),
+        ("leak", "slow leak: failed requests", "errors")) if scenario in scenarios]
+    count = len(panels) + len(scenario_panels)
+    if count == 0:
+        return
+    columns = (count + 1) // 2 if count > 3 else count
+    rows = (count + columns - 1) // columns
+    figure, grid = plt.subplots(rows, columns, figsize=(2.9 * columns, 3.9 * rows), squeeze=False)
+    axes = [axis for row in grid for axis in row]
+    for axis in axes[count:]:
+        axis.set_visible(False)
+    for axis, (title, names, key, log) in zip(axes, panels):
         names = [name for name in names if key in summary[name]]
         medians = [summary[name][key]["median"] for name in names]
         low = [summary[name][key]["median"] - summary[name][key]["min"] for name in names]
         high = [summary[name][key]["max"] - summary[name][key]["median"] for name in names]
         axis.bar(range(len(names)), medians, color=[palette.get(name, "#444444") for name in names],
-                 yerr=[low, high], capsize=4, ecolor="#222222")
-        if key.endswith("_ms"):
-            # Latency whiskers span orders of magnitude when one round stalls
-            axis.set_yscale("log")
-        axis.set_title(title, fontsize=9)
+                 yerr=[low, high], capsize=3, ecolor="#222222")
+        axis.set_title(title, fontsize=8, wrap=True)
         axis.set_xticks(range(len(names)))
-        axis.set_xticklabels([CONFIGS[name][0] for name in names], rotation=35, ha="right", fontsize=7)
-    figure.suptitle("median of %d rounds, whiskers min–max" % len(rounds), fontsize=9)
+        axis.set_xticklabels([SHORT[name] for name in names], rotation=40, ha="right", fontsize=7)
+    for axis, (scenario, title, key) in zip(axes[len(panels):], scenario_panels):
+        names = [name for name in ("single", "forker") if name in scenarios[scenario]]
+        values = [scenarios[scenario][name].get(key) or 0 for name in names]
+        axis.bar(range(len(names)), values, color=[palette[name] for name in names])
+        for x, value in enumerate(values):
+            axis.annotate("%.0f" % value, (x, value), ha="center", va="bottom", fontsize=7)
+        axis.set_title(title, fontsize=8, wrap=True)
+        axis.set_xticks(range(len(names)))
+        axis.set_xticklabels([SHORT[name] for name in names], rotation=40, ha="right", fontsize=7)
+    figure.suptitle("forker (blue) against one JVM (grey) and nginx + N JVMs (orange): medians of %d rounds, "
+                    "whiskers min–max; the fault panels (open loop) are one run each" % len(rounds), fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
 
 
 # -- main ---------------------------------------------------------------------------------
 
+THROUGHPUT = ["single", "forker-1", "forker", "forker-reuseport", "nginx"]
+# Which configurations each endpoint runs on, to keep the default run within 15 minutes:
+# forker's own cost (1 worker) shows on hello, the modes differ in how connections spread,
+# not in what a request costs once there; a session or an eviction means the same only
+# where the application is one
+MATRIX = {"hello": THROUGHPUT, "alloc": ["single", "forker", "nginx"],
+          "locked": ["single", "forker", "forker-reuseport", "nginx"],
+          "session": ["single", "forker"], "evict": ["single", "forker"]}
+STARTUP = ["single", "forker", "start-all-at-once", "start-one-at-a-time", "start-no-cache", "boot40-single",
+           "boot40-forker"]
+GRPC = ["grpc-single", "grpc-forker"]
+LABELS = {
+    "single": "one JVM",
+    "forker-1": "forker, 1 worker",
+    "forker": "forker shared",
+    "forker-reuseport": "forker reuseport",
+    "nginx": "nginx + N JVMs",
+    "start-all-at-once": "forker, all workers start at once",
+    "start-one-at-a-time": "forker, one worker starts at a time",
+    "start-no-cache": "forker without startup cache",
+    "boot40-single": "JPA + Thymeleaf sample, one JVM",
+    "boot40-forker": "JPA + Thymeleaf sample, forker",
+    "grpc-single": "gRPC sample, one JVM",
+    "grpc-forker": "gRPC sample, forker",
+    "hey": "a new connection per request (hey)",
+    "pause": "scenario: a JVM-wide pause",
+    "crash": "scenario: a crash",
+    "leak": "scenario: a slow leak",
+}
+SHORT = {"single": "one JVM", "forker-1": "forker 1 worker", "forker": "forker shared",
+         "forker-reuseport": "forker reuseport", "nginx": "nginx + N JVMs"}
+# What each configuration's ratios are taken against
+BASES = {name: "single" for name in THROUGHPUT + STARTUP if name != "single"}
+BASES.update({"boot40-single": None, "boot40-forker": "boot40-single", "grpc-forker": "grpc-single"})
+SELECTABLE = list(dict.fromkeys(THROUGHPUT + STARTUP + GRPC + ["hey", "pause", "crash", "leak"]))
+DEFAULT_CONFIGS = ["single", "forker-1", "forker", "forker-reuseport", "nginx", "hey", "pause", "crash", "leak",
+                   "start-all-at-once", "start-one-at-a-time", "start-no-cache", "boot40-single", "boot40-forker",
+                   "grpc-single", "grpc-forker"]
+QUICK_CONFIGS = ["single", "forker-1", "forker", "forker-reuseport", "nginx", "hey", "pause", "crash", "leak"]
+
+
+def prepare_cache(args):
+    """First starts with the cache on prepare it; the rounds then measure prepared starts."""
+    shutil.rmtree(CACHE, ignore_errors=True)
+    prepared = {}
+    for name, jar in (("benchmark", BENCH_JAR), ("boot40", BOOT40_JAR)):
+        if name == "boot40" and not any(c.startswith("boot40") for c in args.configs):
+            continue
+        started = time.monotonic()
+        deployment = start_forker(args.java, jar, args.workers, args.heap_mb)
+        deployment.stop()
+        deployment.discard()
+        prepared[name] = round(time.monotonic() - started, 2)
+        print("  %s: startup cache prepared and first start done in %.1f s" % (name, prepared[name]), flush=True)
+    return prepared
+
+
+def on_signal(signum, frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="a shorter run (at most 5 minutes on 2 cores): 5 rounds of shorter loads, without the "
-                             "JPA sample, the start without cache and gRPC")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=None, help="seconds of each measured wrk run")
-    parser.add_argument("--warmup", type=int, default=None, help="seconds of warm-up before each run")
-    parser.add_argument("--open-duration", type=int, default=None, help="seconds of each open-loop run")
+                        help="a shorter run (at most 5 minutes on 2 cores): 2 rounds of shorter loads and scenarios, "
+                             "alloc open loop at 50%% only, without the start-up phase, the JPA sample and gRPC; "
+                             "writes quick.* unless --output is given")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3, --quick 2)")
+    parser.add_argument("--duration", type=int, default=None,
+                        help="seconds of each measured closed-loop and hey run (default 4, --quick 2)")
+    parser.add_argument("--warmup-window", type=float, default=None,
+                        help="seconds of each warm-up window (default 2, --quick 1)")
+    parser.add_argument("--warmup-max", type=float, default=None,
+                        help="most seconds of warm-up per configuration and load (default 30, --quick 6)")
+    parser.add_argument("--steady-tolerance", type=float, default=0.03,
+                        help="warm-up ends when two windows in a row are not more than this fraction above the best "
+                             "window before them (default 0.03)")
+    parser.add_argument("--open-duration", type=int, default=None,
+                        help="seconds of each open-loop alloc run (default 4, --quick 2), after 1 s of warm-up")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--heap-mb", type=int, default=1024, help="total heap of every configuration")
-    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--workers", type=int, default=os.cpu_count(),
+                        help="N: forker's workers and nginx's JVMs (default: the processors)")
+    parser.add_argument("--scenario-rate", type=int, default=1000, help="requests/s of the fault scenarios")
+    parser.add_argument("--scenario-duration", type=int, default=None,
+                        help="seconds of the pause and crash scenarios (default 15, --quick 8)")
+    parser.add_argument("--leak-duration", type=int, default=None,
+                        help="seconds of the leak scenario (default 30, --quick 12); the leak fills one JVM's heap "
+                             "in about half of it")
+    parser.add_argument("--pause-live-mb", type=int, default=128, help="live set of every JVM in the pause scenario")
+    parser.add_argument("--pause-interval-ms", type=int, default=3000, help="System.gc() interval of every JVM")
+    parser.add_argument("--crashes", type=int, default=4,
+                        help="crashes the crash scenario aims at (it sets bench.crash.every from it)")
     parser.add_argument("--java", default=default_java(), help="the java executable (default: Java 25 if present)")
     parser.add_argument("--no-cache", dest="cache", action="store_false",
                         help="forker's workers without the startup cache")
@@ -677,72 +1185,108 @@ def main():
     parser.add_argument("--startup-only", action="store_true", help="start-up and memory figures only")
     parser.add_argument("--state", action="store_true",
                         help="also measure /session (sessions kept in the master) and /evict (coherent caches)")
-    parser.add_argument("--configs", default=None, help="comma-separated subset of " + ", ".join(CONFIGS))
-    parser.add_argument("--output", default="latest", help="name of the result files")
+    parser.add_argument("--configs", default=None,
+                        help="comma-separated subset of configurations and scenarios: " + ", ".join(SELECTABLE))
+    parser.add_argument("--output", default=None, help="name of the result files (default latest, --quick quick)")
     parser.add_argument("--chart-only", action="store_true",
                         help="draw the chart again from the result file's JSON, without measuring")
     args = parser.parse_args()
+    args.output = args.output or ("quick" if args.quick else "latest")
     if args.chart_only:
         with open(os.path.join(RESULTS, args.output + ".json")) as file:
             saved = json.load(file)
-        args.configs = [name for name in CONFIGS if name in saved["summary"]]
-        chart(saved["summary"], saved["rounds"], args, os.path.join(RESULTS, args.output + ".png"))
+        args.configs = list(saved["summary"])
+        chart(saved["summary"], saved["rounds"], saved.get("scenarios", {}), args,
+              os.path.join(RESULTS, args.output + ".png"))
         return
-    args.duration = args.duration or (2 if args.quick else 5)
-    args.warmup = args.warmup or (1 if args.quick else 2)
-    args.open_duration = args.open_duration or (2 if args.quick else 6)
+    args.rounds = args.rounds or (2 if args.quick else 3)
+    args.duration = args.duration or (2 if args.quick else 4)
+    args.warmup_window = args.warmup_window or (1 if args.quick else 2)
+    args.warmup_max = args.warmup_max or (6 if args.quick else 30)
+    args.open_duration = args.open_duration or (2 if args.quick else 4)
+    args.open_warmup = 1
+    args.scenario_duration = args.scenario_duration or (8 if args.quick else 15)
+    args.leak_duration = args.leak_duration or (12 if args.quick else 30)
+    args.leak_warmup = 3
+    args.open_rates = {}
     args.configs = args.configs.split(",") if args.configs else (QUICK_CONFIGS if args.quick else DEFAULT_CONFIGS)
-    unknown = [name for name in args.configs if name not in CONFIGS]
+    unknown = [name for name in args.configs if name not in SELECTABLE]
     if unknown:
-        sys.exit("Unknown configuration(s): %s; choose from %s" % (", ".join(unknown), ", ".join(CONFIGS)))
+        sys.exit("Unknown configuration(s): %s; choose from %s" % (", ".join(unknown), ", ".join(SELECTABLE)))
+    if args.startup_only:
+        args.configs = [name for name in args.configs if name in STARTUP]
     for jar in (BENCH_JAR, LOAD_JAR) + ((BOOT40_JAR,) if any(c.startswith("boot40") for c in args.configs) else ()) \
             + ((GRPC_JAR,) if any(c.startswith("grpc") for c in args.configs) else ()):
         if not os.path.isfile(jar):
             sys.exit("Missing %s: build first (benchmarks/run.sh does)" % jar)
+    for tool, needed in (("wrk", True), ("hey", "hey" in args.configs),
+                         ("nginx", "nginx" in args.configs and not os.path.exists("/usr/sbin/nginx"))):
+        if needed and not shutil.which(tool):
+            sys.exit("Missing %s: benchmarks/run.sh installs it" % tool)
     os.makedirs(RESULTS, exist_ok=True)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     started = time.monotonic()
-    print("== preparing", flush=True)
-    prepared = prepare_cache(args) if args.cache else {}
-    rates = {}
-    if not args.startup_only and any(name in args.configs for name in ("single", "forker", "forker-reuseport")):
-        capacity = calibrate(args)
-        rates = {"50": max(1, int(capacity * 0.5)), "80": max(1, int(capacity * 0.8))}
-        print("  one JVM's alloc capacity %.0f requests/s: open loop at %s" % (
-            capacity, ", ".join("%s%% = %d/s" % item for item in rates.items())), flush=True)
-    rounds = []
-    for index in range(args.rounds):
-        shift = index % len(args.configs)
-        order = args.configs[shift:] + args.configs[:shift]
-        print("== round %d of %d: %s" % (index + 1, args.rounds, ", ".join(order)), flush=True)
-        record = {}
-        for name in order:
-            at = time.monotonic()
-            record[name] = CONFIGS[name][1](args, rates)
-            print("  %-20s %5.1f s  %s" % (name, time.monotonic() - at, ", ".join(
-                "%s=%.3g" % (key, value) for key, value in sorted(record[name].items())
-                if value is not None and not key.endswith(("p50_ms", "p999_ms", "errors")))), flush=True)
-        rounds.append(record)
+    rounds = [{} for _ in range(args.rounds)]
+    warmups, scenarios, prepared = {}, {}, {}
+    try:
+        print("== preparing", flush=True)
+        prepared = prepare_cache(args) if args.cache else {}
+        # --quick leaves the start-up phase out (single and forker are throughput configurations too)
+        startup = [name for name in args.configs if name in STARTUP and not (args.quick and name in THROUGHPUT)]
+        if max(1, os.cpu_count() // 2) == 1 and "start-one-at-a-time" in startup and "forker" in startup:
+            # forker's default start-concurrency (half the processors) is one at a time here: measured once
+            startup.remove("forker")
+        if startup:
+            print("== start-up: %s (%.0f s)" % (", ".join(startup), time.monotonic() - started), flush=True)
+            phase_startup(args, startup, rounds)
+        throughput = [name for name in args.configs if name in THROUGHPUT] if not args.startup_only else []
+        if throughput:
+            print("== throughput: %s (%.0f s)" % (", ".join(throughput), time.monotonic() - started), flush=True)
+            phase_throughput(args, throughput, rounds, warmups)
+        for scenario in ("pause", "crash", "leak"):
+            if scenario in args.configs and not args.startup_only:
+                print("== scenario %s (%.0f s)" % (scenario, time.monotonic() - started), flush=True)
+                scenarios[scenario] = run_scenario(scenario, args)
+        grpc = [name for name in args.configs if name in GRPC] if not args.startup_only else []
+        if grpc:
+            print("== gRPC: %s (%.0f s)" % (", ".join(grpc), time.monotonic() - started), flush=True)
+            phase_grpc(args, grpc, rounds, warmups)
+    except KeyboardInterrupt:
+        print("\nInterrupted: stopping every server started", file=sys.stderr, flush=True)
+        stop_all(list(ALIVE))
+        sys.exit(130)
+    finally:
+        stop_all(list(ALIVE))
     java = subprocess.run([args.java, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     meta = {"date": datetime.date.today().isoformat(), "machine": platform.node() or "this machine",
             "cpus": os.cpu_count(), "ram_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30,
             "os": "%s %s" % (platform.system(), platform.release()),
             "java": java.split('"')[1] if '"' in java else java, "rounds": args.rounds, "workers": args.workers,
             "heap_mb": args.heap_mb, "connections": args.connections, "duration": args.duration,
-            "warmup": args.warmup, "open_duration": args.open_duration, "cache": args.cache,
-            "open_loop_rates": rates, "cache_prepared_s": prepared,
-            "command": "benchmarks/run.sh" + ("".join(" " + a for a in sys.argv[1:]))}
+            "warmup_window": args.warmup_window, "warmup_max": args.warmup_max,
+            "steady_tolerance": args.steady_tolerance, "open_duration": args.open_duration, "cache": args.cache,
+            "open_loop_rates": args.open_rates, "cache_prepared_s": prepared,
+            "scenario_rate": args.scenario_rate, "scenario_duration": args.scenario_duration,
+            "leak_duration": args.leak_duration,
+            "command": "benchmarks/run.sh" + ("".join(" " + a for a in sys.argv[1:])),
+            "total_s": round(time.monotonic() - started)}
+    rounds = [record for record in rounds if record]
     summary = summarize(rounds)
     rows = targets(rounds, summary, args)
-    table = markdown(meta, summary, rounds, rows, args)
-    meta["total_s"] = round(time.monotonic() - started)
+    table = markdown(meta, summary, rounds, rows, warmups, scenarios, args)
     with open(os.path.join(RESULTS, args.output + ".json"), "w") as file:
-        json.dump({"meta": meta, "summary": summary, "targets": rows, "rounds": rounds}, file, indent=1)
+        json.dump({"meta": meta, "summary": summary, "targets": rows, "scenarios": scenarios, "warmups": warmups,
+                   "rounds": rounds}, file, indent=1)
     with open(os.path.join(RESULTS, args.output + ".md"), "w") as file:
         file.write(table)
-    chart(summary, rounds, args, os.path.join(RESULTS, args.output + ".png"))
+    chart(summary, rounds, scenarios, args, os.path.join(RESULTS, args.output + ".png"))
     print()
     print(table)
-    print("Total time: %.0f s; results in %s" % (time.monotonic() - started, RESULTS))
+    elapsed = time.monotonic() - started
+    print("Elapsed: %d min %02d s; results in %s/%s.{md,json,png}" % (elapsed // 60, elapsed % 60, RESULTS,
+                                                                      args.output))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ final class HttpConnection implements AutoCloseable {
 			this.socket = new Socket();
 			this.socket.setTcpNoDelay(true);
 			this.socket.connect(this.address, 10_000);
-			this.socket.setSoTimeout(30_000);
+			this.socket.setSoTimeout(10_000);
 			this.in = new BufferedInputStream(this.socket.getInputStream(), 64 * 1024);
 			this.out = this.socket.getOutputStream();
 		}

@@ -13,11 +13,14 @@ import org.HdrHistogram.Histogram;
  * pool of connections, each with its own thread, takes the next due request as soon as it
  * is free, waits until it is due, and records the time from when it was due to the end of
  * its response. When the server stalls, due requests queue up and each is charged with
- * its wait.
+ * its wait. A request still unsent 10 s after the end of the run counts as failed, so
+ * that a server that falls far behind does not keep the run going.
  */
 final class OpenLoop {
 
 	private static final long HIGHEST = TimeUnit.MINUTES.toNanos(2);
+
+	private static final long GRACE = TimeUnit.SECONDS.toNanos(10);
 
 	private final int port;
 
@@ -45,6 +48,9 @@ final class OpenLoop {
 		long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
 		long measureFrom = start + this.warmup;
 		long end = measureFrom + this.duration;
+		// A server that falls far behind does not keep the run going: a request still
+		// unsent this long after the end failed
+		long giveUp = end + GRACE;
 		AtomicLong next = new AtomicLong();
 		AtomicLong completed = new AtomicLong();
 		AtomicLong errors = new AtomicLong();
@@ -65,11 +71,16 @@ final class OpenLoop {
 							LockSupport.parkNanos(wait);
 						}
 						boolean ok;
-						try {
-							ok = connection.get() == 200;
-						}
-						catch (Exception ex) {
+						if (System.nanoTime() - giveUp > 0) {
 							ok = false;
+						}
+						else {
+							try {
+								ok = connection.get() == 200;
+							}
+							catch (Exception ex) {
+								ok = false;
+							}
 						}
 						long latency = System.nanoTime() - due;
 						if (due >= measureFrom) {
