@@ -99,6 +99,10 @@ class InPlaceUpgradeIT {
 	void sigusr2UnderLoadReplacesMasterAndWorkersWithTheNewSettingsAndLosesNoRequest() throws Exception {
 		Set<Long> before = ForkerProcess.readyPids(this.forker.status());
 		writeConfig("forker.workers=3");
+		// A visitor's HTTP session, kept in the master, outlives the master's replacement
+		Browser visitor = new Browser(this.forker.port());
+		assertThat(visits(visitor).get("visits").asInt()).isEqualTo(1);
+		assertThat(visits(visitor).get("visits").asInt()).isEqualTo(2);
 		HttpProbe.Target target = HttpProbe.Target.http(this.forker.port());
 		LoadLoop load;
 		LoadLoop keepAlive;
@@ -136,6 +140,11 @@ class InPlaceUpgradeIT {
 		assertThat(load.failed()).as("requests lost during the upgrade: " + load).isZero();
 		assertThat(keepAlive.failed()).as("requests lost on keep-alive connections: " + keepAlive).isZero();
 		assertThat(this.forker.awaitDistinctWorkers(3, Duration.ofSeconds(30))).hasSize(3);
+		JsonNode visit = visits(visitor);
+		assertThat(visit.get("visits").asInt()).as("the session after the upgrade: " + visit).isEqualTo(3);
+		assertThat(before).doesNotContain(visit.get("pid").asLong());
+		assertThat(this.forker.output()).contains("1 HTTP session handed over to the new master")
+			.contains("Took over 1 HTTP session from the replaced master");
 		assertThat(this.forker.output()).contains("connects to the new master")
 			.contains("In-place upgrade: the new master (pid " + this.forker.pid() + ") takes over the sockets");
 		this.forker.assertNoErrorsLogged("In-place upgrade failed", "LoggingFailureAnalysisReporter",
@@ -167,6 +176,12 @@ class InPlaceUpgradeIT {
 		Path report = Path.of(System.getProperty("forker.it.log-dir", "target/it-logs"))
 			.resolveSibling("in-place-upgrade-under-load.txt");
 		Files.writeString(report, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+	}
+
+	private static JsonNode visits(Browser browser) throws IOException {
+		Browser.Page page = browser.get("/session/visits");
+		assertThat(page.status()).as(page.body()).isEqualTo(200);
+		return Json.parse(page.body());
 	}
 
 }

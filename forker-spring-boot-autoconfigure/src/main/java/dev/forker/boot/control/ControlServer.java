@@ -363,7 +363,7 @@ public final class ControlServer implements Closeable {
 	 * @param directory the directory
 	 */
 	public static void deleteDirectory(Path directory) {
-		try (DirectoryStream<Path> sockets = Files.newDirectoryStream(directory, "*.{sock,board}")) {
+		try (DirectoryStream<Path> sockets = Files.newDirectoryStream(directory, "*.{sock,board,handover}")) {
 			for (Path socket : sockets) {
 				Files.deleteIfExists(socket);
 			}

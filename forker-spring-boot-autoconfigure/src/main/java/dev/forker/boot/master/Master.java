@@ -53,6 +53,8 @@ public final class Master implements ControlServer.Handler {
 
 	private static final Log logger = LogFactory.getLog(Master.class);
 
+	private static final String SESSIONS_HANDOVER = "sessions.handover";
+
 	private final ForkerProperties properties;
 
 	private final WorkerProcesses processes;
@@ -130,9 +132,9 @@ public final class Master implements ControlServer.Handler {
 		this.watchdog = new Watchdog(properties.getWorker());
 		long startedNanos = clock.nanoTime();
 		this.statusReport = new StatusReport(masterPid, mode(), ports, startedNanos, clock.instant());
-		this.upgrade = new InPlaceUpgrade(this.table, this::post, masterPid);
 		ForkerProperties.Sessions sessions = properties.getSessions();
 		this.sessions = new SessionStore(sessions.getMaxSessions(), sessions.getMaxMemory().toBytes());
+		this.upgrade = new InPlaceUpgrade(this.table, this.sessions, this::post, masterPid);
 		this.protocol = new ControlProtocol(this.table, this, clock, this.database, this.sessions, this.broadcasts);
 		this.spawner = new WorkerSpawner(properties, processes, clock, this.table);
 		this.retirement = new WorkerRetirement(properties, processes, clock, this.table, this.scheduler);
@@ -191,6 +193,7 @@ public final class Master implements ControlServer.Handler {
 	public int run(ControlServer control) throws IOException {
 		this.wakeUp = control::wakeup;
 		control.handler(this);
+		this.upgrade.takeOverSessions(control.directory().resolve(SESSIONS_HANDOVER));
 		start();
 		while (!isFinished()) {
 			control.poll(millisUntilNextDeadline());

@@ -1,5 +1,14 @@
 package dev.forker.boot.master;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -155,6 +164,57 @@ final class SessionStore {
 			}
 		}
 		return removed;
+	}
+
+	/**
+	 * Write the sessions that have not expired to a new file that only this user can
+	 * read, for the master that replaces this one in place.
+	 * @param file the file, which must not exist
+	 * @param now the time now
+	 * @return the number of sessions written
+	 * @throws IOException if the file cannot be written
+	 */
+	int writeTo(Path file, long now) throws IOException {
+		Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+		int written = 0;
+		try (DataOutputStream out = new DataOutputStream(
+				new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.WRITE)))) {
+			out.writeInt(this.sessions.size());
+			for (Map.Entry<String, Entry> entry : this.sessions.entrySet()) {
+				Entry session = entry.getValue();
+				boolean expired = session.expired(now);
+				out.writeUTF(entry.getKey());
+				out.writeLong(expired ? 0 : (session.expires ? session.expiresAtNanos - now : -1));
+				out.writeInt(session.data.length);
+				out.write(session.data);
+				written += expired ? 0 : 1;
+			}
+		}
+		return written;
+	}
+
+	/**
+	 * Take the sessions a replaced master wrote with {@link #writeTo(Path, long)}.
+	 * @param file the file
+	 * @param now the time now
+	 * @return the number of sessions taken
+	 * @throws IOException if the file cannot be read
+	 */
+	int readFrom(Path file, long now) throws IOException {
+		int taken = 0;
+		try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+			int count = in.readInt();
+			for (int i = 0; i < count; i++) {
+				String id = in.readUTF();
+				long remaining = in.readLong();
+				byte[] data = in.readNBytes(in.readInt());
+				if (remaining != 0) {
+					save(id, null, data, remaining, now);
+					taken++;
+				}
+			}
+		}
+		return taken;
 	}
 
 	int count() {

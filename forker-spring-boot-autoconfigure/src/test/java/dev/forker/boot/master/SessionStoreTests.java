@@ -1,9 +1,13 @@
 package dev.forker.boot.master;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -17,6 +21,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SessionStoreTests {
 
 	private static final long MINUTE = Duration.ofMinutes(1).toNanos();
+
+	@Test
+	void sessionsHandedOverToAReplacingMasterKeepTheirRemainingLifetime(@TempDir Path directory) throws Exception {
+		SessionStore old = new SessionStore(10, 1 << 20);
+		old.save("a", null, new byte[] { 1, 2 }, MINUTE, 0);
+		old.save("b", null, new byte[] { 3 }, -1, 0);
+		old.save("c", null, new byte[] { 4 }, MINUTE / 4, 0);
+		Path file = directory.resolve("sessions.handover");
+		assertThat(old.writeTo(file, MINUTE / 2)).as("c has expired").isEqualTo(2);
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+		// The new master's clock has another origin
+		long now = 5 * MINUTE;
+		SessionStore replacing = new SessionStore(10, 1 << 20);
+		assertThat(replacing.readFrom(file, now)).isEqualTo(2);
+		assertThat(replacing.load("a", now + MINUTE / 2 - 1)).containsExactly(1, 2);
+		assertThat(replacing.load("a", now + MINUTE / 2)).isNull();
+		assertThat(replacing.load("b", Long.MAX_VALUE / 2)).containsExactly(3);
+		assertThat(replacing.load("c", now)).isNull();
+	}
 
 	@Test
 	void savedSessionIsLoadedUntilItExpires() {
