@@ -350,7 +350,8 @@ final class MasterLink implements Closeable {
 			this.masterReplacing = true;
 			logger.info("forker master (pid " + this.environment.masterPid() + ") replaces itself in place: "
 					+ this.environment.name() + " keeps serving and connects to the new master");
-			send(new ControlMessage.ReadyForNewMaster());
+			// The agent gives its roles up, then says it is ready for the new master
+			this.receiver.accept(message);
 		}
 		else {
 			this.receiver.accept(message);

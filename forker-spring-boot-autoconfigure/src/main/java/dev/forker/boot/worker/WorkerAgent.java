@@ -386,6 +386,11 @@ public final class WorkerAgent implements Closeable {
 		else if (message instanceof ControlMessage.RoleRevoked revoked) {
 			this.roles.revoked(revoked.role());
 		}
+		else if (message instanceof ControlMessage.MasterReplacing) {
+			// The new master gives the roles again: a job that runs once per application
+			// must not run here as well
+			this.roles.revokeAll(() -> send(new ControlMessage.ReadyForNewMaster()));
+		}
 		else if (message instanceof ControlMessage.Delivery delivery) {
 			this.broadcastListeners.deliver(delivery.deliveryId(), delivery.topic(), delivery.payload());
 		}

@@ -86,6 +86,19 @@ public final class WorkerRoles {
 		});
 	}
 
+	/**
+	 * Give every role up before the master replaces itself in place (the new master knows
+	 * no holder and gives the roles again): each role's listeners stop its work, then it
+	 * is released, then {@code then} runs.
+	 * @param then what to do once every role is given up
+	 */
+	void revokeAll(Runnable then) {
+		for (String role : List.copyOf(this.held)) {
+			revoked(role);
+		}
+		this.changes.execute(then);
+	}
+
 	void close() {
 		this.changes.shutdownNow();
 	}
