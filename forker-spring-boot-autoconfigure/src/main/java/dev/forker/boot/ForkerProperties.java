@@ -73,6 +73,8 @@ public class ForkerProperties {
 
 	private final Cache cache = new Cache();
 
+	private final Upgrade upgrade = new Upgrade();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -151,6 +153,10 @@ public class ForkerProperties {
 
 	public Cache getCache() {
 		return this.cache;
+	}
+
+	public Upgrade getUpgrade() {
+		return this.upgrade;
 	}
 
 	/**
@@ -693,6 +699,29 @@ public class ForkerProperties {
 
 		public void setCoherenceTimeout(Duration coherenceTimeout) {
 			this.coherenceTimeout = coherenceTimeout;
+		}
+
+	}
+
+	/**
+	 * In-place upgrade (SIGUSR2) settings.
+	 */
+	public static class Upgrade {
+
+		/**
+		 * Time the check of the new version (a child process that starts it far enough to
+		 * read and validate its configuration, then exits) has to end. Past it, the check
+		 * and its child processes are killed and the upgrade is refused. Read by the
+		 * running master, at its start.
+		 */
+		private Duration checkTimeout = Duration.ofSeconds(60);
+
+		public Duration getCheckTimeout() {
+			return this.checkTimeout;
+		}
+
+		public void setCheckTimeout(Duration checkTimeout) {
+			this.checkTimeout = checkTimeout;
 		}
 
 	}

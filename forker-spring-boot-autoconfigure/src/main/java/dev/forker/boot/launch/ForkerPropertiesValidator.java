@@ -62,6 +62,7 @@ final class ForkerPropertiesValidator {
 					"Set forker.health.min-ready-workers to at most forker.workers, or remove it to use 1.");
 		}
 		requirePositive("forker.metrics.scrape-timeout", properties.getMetrics().getScrapeTimeout());
+		requirePositive("forker.upgrade.check-timeout", properties.getUpgrade().getCheckTimeout());
 		ForkerProperties.Restart restart = properties.getRestart();
 		requirePositive("forker.restart.initial-backoff", restart.getInitialBackoff());
 		requirePositive("forker.restart.max-backoff", restart.getMaxBackoff());

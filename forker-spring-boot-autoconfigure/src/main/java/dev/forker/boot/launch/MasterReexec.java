@@ -37,13 +37,21 @@ final class MasterReexec implements MasterReplacement {
 
 	static final String STATE_FILE = "upgrade.json";
 
-	static final String CHECK_FILE = "upgrade-check.json";
+	/**
+	 * Prefix of the state file of a check, numbered: the exit of a check abandoned when
+	 * it timed out must not delete the file of the next.
+	 */
+	static final String CHECK_FILE_PREFIX = "upgrade-check-";
 
 	private final MasterConfig config;
 
 	private final PosixProcesses posix;
 
 	private final SpawnedWorkers workers;
+
+	private long checks;
+
+	private long checkPid = -1;
 
 	MasterReexec(MasterConfig config, PosixProcesses posix, SpawnedWorkers workers) {
 		this.config = config;
@@ -59,7 +67,7 @@ final class MasterReexec implements MasterReplacement {
 			result.accept("an in-place upgrade needs forker.mode=shared; in reuseport mode use a rolling restart");
 			return;
 		}
-		Path file = this.config.directory().resolve(CHECK_FILE);
+		Path file = this.config.directory().resolve(CHECK_FILE_PREFIX + (++this.checks) + ".json");
 		try {
 			UpgradeState.of(this.config, List.of()).write(file);
 			Map<String, String> environment = environment();
@@ -71,11 +79,21 @@ final class MasterReexec implements MasterReplacement {
 				result.accept((status.exitCode() == 0) ? null : "its check (" + String.join(" ", command)
 						+ ") ended with " + status + "; its output is above");
 			});
+			this.checkPid = pid;
 			logger.info("Checking the new version in process " + pid);
 		}
 		catch (IOException | RuntimeException ex) {
 			deleteQuietly(file);
 			result.accept("its check could not be started: " + ex);
+		}
+	}
+
+	@Override
+	public void abandonCheck() {
+		long pid = this.checkPid;
+		this.checkPid = -1;
+		if (pid > 0 && this.workers.killOther(pid)) {
+			logger.info("Killed the check of the new version (process " + pid + ") and its process group");
 		}
 	}
 
@@ -96,7 +114,7 @@ final class MasterReexec implements MasterReplacement {
 		return "execve of " + command().get(0) + " failed with errno " + errno;
 	}
 
-	private List<String> command() {
+	List<String> command() {
 		JavaCommandLine commandLine = this.config.commandLine();
 		List<String> command = new ArrayList<>();
 		command.add(commandLine.executable());
@@ -106,7 +124,7 @@ final class MasterReexec implements MasterReplacement {
 		return command;
 	}
 
-	private Map<String, String> environment() {
+	Map<String, String> environment() {
 		Map<String, String> environment = new LinkedHashMap<>(this.config.workerEnvironment());
 		environment.keySet().removeAll(PassedSockets.VARIABLES);
 		environment.keySet().removeAll(UpgradeState.VARIABLES);

@@ -180,6 +180,21 @@ final class SpawnedWorkers implements WorkerProcesses {
 	}
 
 	/**
+	 * Kill a process started with {@link #spawnOther} and every process of its process
+	 * group, unless it has been reaped already (its pid could be another's then). Call on
+	 * the master's thread, which reaps.
+	 * @param pid the pid of the process
+	 * @return whether it had not been reaped yet and was sent {@code SIGKILL}
+	 */
+	boolean killOther(long pid) {
+		if (!this.others.containsKey(pid)) {
+			return false;
+		}
+		this.posix.signalGroup(pid, Signal.SIGKILL);
+		return true;
+	}
+
+	/**
 	 * Set the socket to which workers started from now on forward their log files.
 	 * @param logSocket the socket
 	 */

@@ -3,6 +3,7 @@ package dev.forker.boot.master;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,14 +17,15 @@ import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.control.ControlLink;
 import dev.forker.boot.control.ControlMessage;
+import dev.forker.boot.diagnostics.Durations;
 
 /**
  * An in-place upgrade of the whole deployment ({@code SIGUSR2}): the new version is
  * checked in a child process; if it passes, every worker is told that the master replaces
  * itself (so that it reconnects instead of stopping when the link closes), then the
  * master executes the new version with the same pid, which adopts the workers and
- * replaces them one at a time. If the check fails, nothing changes. Runs on the master's
- * thread.
+ * replaces them one at a time. If the check fails, or does not end within
+ * {@code forker.upgrade.check-timeout}, nothing changes. Runs on the master's thread.
  *
  * @since 0.1.0
  */
@@ -49,6 +51,10 @@ final class InPlaceUpgrade {
 
 	private final long masterPid;
 
+	private final Duration checkTimeout;
+
+	private final MasterClock clock;
+
 	private MasterReplacement replacement = MasterReplacement.NONE;
 
 	private Phase phase = Phase.IDLE;
@@ -59,11 +65,21 @@ final class InPlaceUpgrade {
 
 	private long handoverDeadlineNanos;
 
-	InPlaceUpgrade(WorkerTable table, SessionStore sessions, Consumer<Runnable> post, long masterPid) {
+	private long checkDeadlineNanos;
+
+	/**
+	 * Number of checks begun: a check's result counts only while it is the last one.
+	 */
+	private long checks;
+
+	InPlaceUpgrade(WorkerTable table, SessionStore sessions, Consumer<Runnable> post, long masterPid,
+			Duration checkTimeout, MasterClock clock) {
 		this.sessions = sessions;
 		this.table = table;
 		this.post = post;
 		this.masterPid = masterPid;
+		this.checkTimeout = checkTimeout;
+		this.clock = clock;
 	}
 
 	/**
@@ -147,9 +163,11 @@ final class InPlaceUpgrade {
 		}
 		this.phase = Phase.CHECKING;
 		this.replies.add(reply);
+		long check = ++this.checks;
+		this.checkDeadlineNanos = this.clock.nanoTime() + this.checkTimeout.toNanos();
 		logger.info("In-place upgrade (" + origin + "): checking the new version in a child process first; the "
 				+ "running deployment is untouched until it passes");
-		this.replacement.check((failure) -> this.post.accept(() -> checked(failure)));
+		this.replacement.check((failure) -> this.post.accept(() -> checked(check, failure)));
 	}
 
 	private void refuse(String reason, Consumer<ControlMessage.CommandReply> reply) {
@@ -158,8 +176,9 @@ final class InPlaceUpgrade {
 		reply.accept(new ControlMessage.CommandReply(0, false, message));
 	}
 
-	private void checked(@Nullable String failure) {
-		if (this.phase != Phase.CHECKING) {
+	private void checked(long check, @Nullable String failure) {
+		if (this.phase != Phase.CHECKING || check != this.checks) {
+			// A check that was abandoned when it timed out
 			return;
 		}
 		if (failure != null) {
@@ -178,7 +197,7 @@ final class InPlaceUpgrade {
 			.stream()
 			.filter((process) -> process.link() != null)
 			.forEach((process) -> this.awaiting.add(process.pid()));
-		this.handoverDeadlineNanos = System.nanoTime() + HANDOVER_TIMEOUT_NANOS;
+		this.handoverDeadlineNanos = this.clock.nanoTime() + HANDOVER_TIMEOUT_NANOS;
 		String message = "In-place upgrade: the new version passed its check; the master (pid " + this.masterPid
 				+ ") replaces itself and keeps its " + this.table.processCount() + " workers and its sockets";
 		logger.info(message);
@@ -198,11 +217,32 @@ final class InPlaceUpgrade {
 	}
 
 	void tick() {
-		if (this.phase == Phase.HANDING_OVER && System.nanoTime() - this.handoverDeadlineNanos >= 0) {
+		long now = this.clock.nanoTime();
+		if (this.phase == Phase.CHECKING && now - this.checkDeadlineNanos >= 0) {
+			checkTimedOut();
+		}
+		else if (this.phase == Phase.HANDING_OVER && now - this.handoverDeadlineNanos >= 0) {
 			logger.warn("In-place upgrade: " + this.awaiting.size() + " workers did not answer within "
 					+ TimeUnit.NANOSECONDS.toSeconds(HANDOVER_TIMEOUT_NANOS) + "s; replacing the master anyway");
 			replace();
 		}
+	}
+
+	/**
+	 * Kill a check that hangs (a new version that waits for something at its start) and
+	 * refuse the upgrade: the running deployment is untouched, and the next upgrade can
+	 * begin. A warning, not an error: nothing failed that serves.
+	 */
+	private void checkTimedOut() {
+		this.replacement.abandonCheck();
+		String timeout = Durations.format(this.checkTimeout);
+		String message = "In-place upgrade refused: the check of the new version did not end within " + timeout
+				+ " (forker.upgrade.check-timeout=" + timeout + "), so it was killed and the running deployment "
+				+ "carries on unchanged. Find out in its output above what the new version waits for at its start "
+				+ "(a configuration server or database it cannot reach, for example) and upgrade again; if it only "
+				+ "needs longer, set forker.upgrade.check-timeout higher (the master reads it at its start)";
+		logger.warn(message);
+		finish(false, message);
 	}
 
 	private void replace() {

@@ -134,7 +134,8 @@ public final class Master implements ControlServer.Handler {
 		this.statusReport = new StatusReport(masterPid, mode(), ports, startedNanos, clock.instant());
 		ForkerProperties.Sessions sessions = properties.getSessions();
 		this.sessions = new SessionStore(sessions.getMaxSessions(), sessions.getMaxMemory().toBytes());
-		this.upgrade = new InPlaceUpgrade(this.table, this.sessions, this::post, masterPid);
+		this.upgrade = new InPlaceUpgrade(this.table, this.sessions, this::post, masterPid,
+				properties.getUpgrade().getCheckTimeout(), clock);
 		this.protocol = new ControlProtocol(this.table, this, clock, this.database, this.sessions, this.broadcasts);
 		this.spawner = new WorkerSpawner(properties, processes, clock, this.table);
 		this.retirement = new WorkerRetirement(properties, processes, clock, this.table, this.scheduler);

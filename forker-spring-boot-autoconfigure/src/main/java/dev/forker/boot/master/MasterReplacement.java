@@ -40,6 +40,13 @@ public interface MasterReplacement {
 	void check(Consumer<@Nullable String> result);
 
 	/**
+	 * Stop the check under way, which took too long, with every process it started. Its
+	 * result, if it still comes, is ignored.
+	 */
+	default void abandonCheck() {
+	}
+
+	/**
 	 * Replace this process with the new version, which adopts the workers. Returns only
 	 * when that fails.
 	 * @param workers the running workers, for the new master to adopt

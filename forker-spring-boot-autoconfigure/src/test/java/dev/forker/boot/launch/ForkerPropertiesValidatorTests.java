@@ -63,6 +63,11 @@ class ForkerPropertiesValidatorTests {
 		assertThatExceptionOfType(InvalidForkerPropertyException.class)
 			.isThrownBy(() -> this.validator.validate(negative))
 			.withMessage("forker.restart.initial-backoff=-1s is invalid: it must be a positive duration");
+		ForkerProperties checkTimeout = new ForkerProperties();
+		checkTimeout.getUpgrade().setCheckTimeout(Duration.ZERO);
+		assertThatExceptionOfType(InvalidForkerPropertyException.class)
+			.isThrownBy(() -> this.validator.validate(checkTimeout))
+			.withMessage("forker.upgrade.check-timeout=0s is invalid: it must be a positive duration");
 	}
 
 	@Test

@@ -141,6 +141,7 @@ class MasterLaunchTests {
 		properties.getMaster().setLightweight(true);
 		properties.getSessions().setMaxMemory(DataSize.ofMegabytes(3));
 		properties.getScheduling().setMode(ForkerProperties.Scheduling.Mode.EVERY_WORKER);
+		properties.getUpgrade().setCheckTimeout(Duration.ofSeconds(90));
 		List<ServedPort> ports = List.of(new ServedPort("server.port", 9000, 5),
 				new ServedPort("management.server.port", 9001, 6));
 		List<WorkerProcesses.Started> started = List.of(
@@ -165,6 +166,7 @@ class MasterLaunchTests {
 		assertThat(read.getHealth().getMinReadyWorkers()).isEqualTo(2);
 		assertThat(read.getSessions().getMaxMemory()).isEqualTo(DataSize.ofMegabytes(3));
 		assertThat(read.getScheduling().getMode()).isEqualTo(ForkerProperties.Scheduling.Mode.EVERY_WORKER);
+		assertThat(read.getUpgrade().getCheckTimeout()).isEqualTo(Duration.ofSeconds(90));
 		assertThat(copy.commandLine()).isEqualTo(this.jarLaunch);
 		assertThat(copy.ports()).isEqualTo(ports);
 		assertThat(copy.serverPort()).isEqualTo(9000);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
@@ -699,6 +700,67 @@ class MasterTests {
 		assertThat(this.master.pendingBroadcasts()).isZero();
 	}
 
+	@Test
+	void upgradeCheckThatDoesNotEndInTimeIsKilledAndTheUpgradeRefusedWithAWarning(CapturedOutput output) {
+		this.properties.getUpgrade().setCheckTimeout(Duration.ofSeconds(20));
+		start();
+		readyAll();
+		HangingCheck check = new HangingCheck();
+		this.master.replacement(check);
+		List<ControlMessage.CommandReply> replies = new ArrayList<>();
+		this.master.upgrade("SIGUSR2", replies::add);
+		assertThat(check.results).hasSize(1);
+		advance(Duration.ofMillis(19_999));
+		assertThat(replies).isEmpty();
+		assertThat(check.abandoned).isZero();
+		advance(Duration.ofMillis(1));
+		assertThat(check.abandoned).isOne();
+		assertThat(replies).singleElement().satisfies((reply) -> {
+			assertThat(reply.accepted()).isFalse();
+			assertThat(reply.message()).contains("did not end within 20s", "(forker.upgrade.check-timeout=20s)",
+					"the running deployment carries on unchanged", "set forker.upgrade.check-timeout higher");
+		});
+		assertThat(output.getOut().lines().filter((line) -> line.contains("forker.upgrade.check-timeout=20s")))
+			.singleElement()
+			.satisfies((line) -> assertThat(line).contains("WARN"));
+		assertThat(output.getOut()).doesNotContain("ERROR");
+		assertThat(link(1000).sent()).noneMatch(ControlMessage.MasterReplacing.class::isInstance);
+		// The killed check's exit comes later, and changes nothing
+		check.results.get(0).accept("its check ended with signal 9 (SIGKILL)");
+		this.master.runPending();
+		assertThat(replies).hasSize(1);
+		assertThat(output.getOut()).doesNotContain("ERROR");
+	}
+
+	@Test
+	void upgradeCanBeginAgainAfterACheckTimedOutAndTheLateResultOfTheOldCheckIsIgnored() {
+		this.properties.getUpgrade().setCheckTimeout(Duration.ofSeconds(10));
+		start();
+		readyAll();
+		HangingCheck check = new HangingCheck();
+		this.master.replacement(check);
+		List<ControlMessage.CommandReply> replies = new ArrayList<>();
+		this.master.upgrade("SIGUSR2", replies::add);
+		advance(Duration.ofSeconds(10));
+		assertThat(replies).singleElement().satisfies((reply) -> assertThat(reply.accepted()).isFalse());
+		this.master.upgrade("SIGUSR2", replies::add);
+		assertThat(check.results).hasSize(2);
+		assertThat(replies).as("the second upgrade is not refused as in progress").hasSize(1);
+		// The first check passing late must not hand the master over
+		check.results.get(0).accept(null);
+		this.master.runPending();
+		assertThat(replies).hasSize(1);
+		assertThat(link(1000).sent()).noneMatch(ControlMessage.MasterReplacing.class::isInstance);
+		check.results.get(1).accept("its check ended with exit code 1");
+		this.master.runPending();
+		assertThat(replies).hasSize(2).last().satisfies((reply) -> {
+			assertThat(reply.accepted()).isFalse();
+			assertThat(reply.message()).contains("did not pass its check", "exit code 1");
+		});
+		advance(Duration.ofSeconds(20));
+		assertThat(check.abandoned).as("a check that ended is not abandoned").isOne();
+	}
+
 	private void broadcast(long pid, long requestId, long timeoutMillis) {
 		this.master.onMessage(link(pid), new ControlMessage.Broadcast(requestId, "cache", "payload", timeoutMillis));
 	}
@@ -790,6 +852,32 @@ class MasterTests {
 			.reduce((first, second) -> second)
 			.orElseThrow()
 			.pid();
+	}
+
+	/**
+	 * A replacement whose check ends only when the test says so.
+	 */
+	static final class HangingCheck implements MasterReplacement {
+
+		private final List<Consumer<@Nullable String>> results = new ArrayList<>();
+
+		private int abandoned;
+
+		@Override
+		public void check(Consumer<@Nullable String> result) {
+			this.results.add(result);
+		}
+
+		@Override
+		public void abandonCheck() {
+			this.abandoned++;
+		}
+
+		@Override
+		public String replace(List<WorkerProcesses.Started> workers) {
+			throw new AssertionError("Not replaced in these tests");
+		}
+
 	}
 
 	static final class ManualClock implements MasterClock {
