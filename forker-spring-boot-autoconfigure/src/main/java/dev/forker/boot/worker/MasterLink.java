@@ -79,6 +79,12 @@ final class MasterLink implements Closeable {
 	private volatile boolean closing;
 
 	/**
+	 * Whether the link to the replaced master is closed and the new master not connected
+	 * yet: requests fail at once then rather than wait for an answer that cannot come.
+	 */
+	private volatile boolean reconnecting;
+
+	/**
 	 * Create a new link.
 	 * @param environment the worker environment
 	 * @param channel the channel, not connected yet
@@ -158,10 +164,26 @@ final class MasterLink implements Closeable {
 		return request(id, this.codec.encode(request), timeout);
 	}
 
+	/**
+	 * Send a request and wait for its answer.
+	 * @param id the request's id
+	 * @param request the encoded request
+	 * @param timeout how long to wait for the answer
+	 * @return the answer
+	 * @throws MasterUnavailableException at once while the master replaces itself in
+	 * place, or when the link closes for that reason before the answer comes
+	 * @throws IllegalStateException if the master does not answer in time, or the link
+	 * closes
+	 */
 	ControlMessage request(long id, byte[] request, Duration timeout) {
 		PendingRequest reply = new PendingRequest();
+		// Registered before the check: the reader fails every pending request once it
+		// has set the flag, so a request sees the flag or is failed by the reader
 		this.pending.put(id, reply);
 		try {
+			if (this.reconnecting) {
+				throw new MasterUnavailableException(this.environment.masterPid());
+			}
 			write(request, "request " + id);
 			return reply.future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
@@ -169,6 +191,9 @@ final class MasterLink implements Closeable {
 			throw new IllegalStateException("forker master did not answer within " + timeout.toMillis() + "ms", ex);
 		}
 		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof MasterUnavailableException unavailable) {
+				throw new MasterUnavailableException(unavailable.getMasterPid());
+			}
 			throw new IllegalStateException("forker master did not answer", ex.getCause());
 		}
 		catch (InterruptedException ex) {
@@ -202,9 +227,12 @@ final class MasterLink implements Closeable {
 	private void readUntilClosed() {
 		while (true) {
 			readUntilEnd();
-			IllegalStateException gone = new IllegalStateException("Link to the forker master is closed");
+			boolean replacing = !this.closing && this.masterReplacing;
+			this.reconnecting = replacing;
+			IllegalStateException gone = replacing ? new MasterUnavailableException(this.environment.masterPid())
+					: new IllegalStateException("Link to the forker master is closed");
 			this.pending.values().forEach((reply) -> reply.future.completeExceptionally(gone));
-			if (this.closing || !this.masterReplacing || !reconnect()) {
+			if (!replacing || !reconnect()) {
 				break;
 			}
 		}
@@ -224,8 +252,11 @@ final class MasterLink implements Closeable {
 			synchronized (this.writeLock) {
 				this.channel.close();
 				this.channel = channel;
+				// Before any request: the new master takes a connection that does not
+				// introduce itself first for a stranger's
+				write(hello, "hello");
+				this.reconnecting = false;
 			}
-			write(hello, "hello");
 			this.reconnected.run();
 			logger.info(this.environment.name() + " is connected to the new forker master (pid "
 					+ this.environment.masterPid() + ")");
@@ -238,6 +269,7 @@ final class MasterLink implements Closeable {
 		}
 		finally {
 			this.masterReplacing = false;
+			this.reconnecting = false;
 			this.termSignalShield.release();
 		}
 	}

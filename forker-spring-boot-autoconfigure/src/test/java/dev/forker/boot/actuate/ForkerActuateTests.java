@@ -8,22 +8,29 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ForkerStatus;
 import dev.forker.boot.worker.FakeMaster;
+import dev.forker.boot.worker.MasterUnavailableException;
 import dev.forker.boot.worker.WorkerAgent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tests for {@link ForkerEndpoint}, {@link ForkerHealthIndicator} and
- * {@link ForkerMetrics}, against a {@link FakeMaster}.
+ * Tests for {@link ForkerEndpoint}, {@link ForkerEndpointWebExtension},
+ * {@link ForkerHealthIndicator} and {@link ForkerMetrics}, against a {@link FakeMaster}.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ForkerActuateTests {
 
 	private FakeMaster master;
@@ -67,6 +74,58 @@ class ForkerActuateTests {
 			assertThat(process.lastExit()).isEqualTo("signal 9 (SIGKILL)");
 		});
 		assertThat(endpoint.worker(7)).isNull();
+	}
+
+	@Test
+	void endpointAnswers503AtOnceWhileTheMasterReplacesItselfThenTheNewMastersView(CapturedOutput output)
+			throws Exception {
+		FakeMaster replaced = FakeMaster.start(2);
+		FakeMaster replacing = null;
+		// This JVM stands for the master, whose pid the new master keeps
+		long masterPid = ProcessHandle.current().pid();
+		WorkerAgent agent = replaced.connect(masterPid, () -> {
+		});
+		try {
+			ForkerEndpoint endpoint = new ForkerEndpoint(agent);
+			ForkerEndpointWebExtension web = new ForkerEndpointWebExtension(endpoint);
+			assertThat(web.status().getStatus()).isEqualTo(200);
+			replaced.send(new ControlMessage.MasterReplacing());
+			await().atMost(Duration.ofSeconds(5))
+				.until(() -> replaced.received().contains(new ControlMessage.ReadyForNewMaster()));
+			replaced.closeForReplacement();
+			long start = System.nanoTime();
+			WebEndpointResponse<Object> status = web.status();
+			WebEndpointResponse<Object> worker = web.worker(2);
+			ForkerEndpoint.OperationResult scale = endpoint.operate("scale", 3);
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered before any timeout")
+				.isLessThan(Duration.ofSeconds(2));
+			assertThat(status.getStatus()).isEqualTo(WebEndpointResponse.STATUS_SERVICE_UNAVAILABLE);
+			assertThat(status.getBody()).isInstanceOfSatisfying(ForkerEndpointWebExtension.MasterUnavailable.class,
+					(body) -> {
+						assertThat(body.state()).isEqualTo("master-replacing");
+						assertThat(body.masterPid()).isEqualTo(masterPid);
+						assertThat(body.message()).contains("is replacing itself in place", "Ask again");
+					});
+			assertThat(worker.getStatus()).isEqualTo(WebEndpointResponse.STATUS_SERVICE_UNAVAILABLE);
+			assertThat(scale.accepted()).isFalse();
+			assertThat(scale.message()).contains("is replacing itself in place");
+			assertThatExceptionOfType(MasterUnavailableException.class).isThrownBy(endpoint::status);
+			replacing = FakeMaster.startReplacing(replaced.directory(), 2);
+			FakeMaster newMaster = replacing;
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> newMaster.received().contains(new ControlMessage.Hello(1, masterPid, "token")));
+			await().atMost(Duration.ofSeconds(5)).until(() -> web.status().getStatus() == 200);
+			assertThat(web.status().getBody()).isEqualTo(FakeMaster.status());
+			assertThat(web.worker(7).getStatus()).isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
+			assertThat(newMaster.received()).first().isInstanceOf(ControlMessage.Hello.class);
+			assertThat(output).doesNotContain("ERROR");
+		}
+		finally {
+			agent.close();
+			if (replacing != null) {
+				replacing.close();
+			}
+		}
 	}
 
 	@Test

@@ -9,6 +9,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -74,6 +75,57 @@ public final class FakeMaster implements Closeable {
 		thread.setDaemon(true);
 		thread.start();
 		return master;
+	}
+
+	/**
+	 * Start a fake master that replaces the one listening in the given directory, as a
+	 * master replaced in place does: its control socket is a new file at the same path.
+	 * @param directory the directory of the replaced master
+	 * @param readyWorkers the number of ready workers to report
+	 * @return the fake master
+	 * @throws IOException on failure
+	 */
+	public static FakeMaster startReplacing(Path directory, int readyWorkers) throws IOException {
+		// Bound beside the old file and moved over it: a new file is never the old inode
+		Path socket = directory.resolve("control.sock");
+		Path bound = directory.resolve("control.sock.new");
+		ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+		server.bind(UnixDomainSocketAddress.of(bound));
+		Files.move(bound, socket, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		FakeMaster master = new FakeMaster(directory, server, readyWorkers);
+		Thread thread = new Thread(master::serve, "fake-master");
+		thread.setDaemon(true);
+		thread.start();
+		return master;
+	}
+
+	/**
+	 * Connect a worker agent to this master as to a master with the given pid; it does
+	 * not exit the JVM when the master goes.
+	 * @param masterPid the pid of the master
+	 * @param masterGone called when the link reads end-of-file for good
+	 * @return the agent
+	 */
+	public WorkerAgent connect(long masterPid, Runnable masterGone) {
+		return WorkerAgent.connect(workerEnvironment(this.directory, masterPid), (environment) -> masterGone.run());
+	}
+
+	/**
+	 * Close the worker's connection and stop listening, leaving the control socket's
+	 * file, as the master that replaces itself in place does when it executes the new
+	 * version.
+	 * @throws IOException on failure
+	 */
+	public void closeForReplacement() throws IOException {
+		SocketChannel connection = this.connection;
+		if (connection != null) {
+			connection.close();
+		}
+		this.server.close();
+	}
+
+	public Path directory() {
+		return this.directory;
 	}
 
 	/**

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -20,6 +21,7 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.actuate.ForkerEndpoint;
+import dev.forker.boot.actuate.ForkerEndpointWebExtension;
 import dev.forker.boot.actuate.ForkerHealthIndicator;
 import dev.forker.boot.actuate.ForkerMetrics;
 import dev.forker.boot.actuate.HealthEndpointWorkerHealthCheck;
@@ -30,7 +32,8 @@ import dev.forker.boot.worker.WorkerHealthCheck;
 
 /**
  * Auto-configuration of forker's Actuator support in a worker: the {@code forker}
- * endpoint, the {@code forker} health component, Micrometer meters (and, with
+ * endpoint (with its web extension, which answers 503 while the master replaces itself in
+ * place), the {@code forker} health component, Micrometer meters (and, with
  * {@code forker.metrics.worker-tag=true}, a {@code worker} tag on every meter), and a
  * worker health check based on the health endpoint for the heartbeats.
  *
@@ -53,8 +56,16 @@ public final class ForkerActuatorAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		ForkerEndpoint forkerEndpoint(WorkerAgent workerAgent) {
-			return new ForkerEndpoint(workerAgent);
+		ForkerEndpoint forkerEndpoint(WorkerAgent workerAgent, ForkerProperties properties) {
+			return new ForkerEndpoint(workerAgent, properties.getUpgrade().getCheckTimeout());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnBean(ForkerEndpoint.class)
+		@ConditionalOnAvailableEndpoint(exposure = EndpointExposure.WEB)
+		ForkerEndpointWebExtension forkerEndpointWebExtension(ForkerEndpoint forkerEndpoint) {
+			return new ForkerEndpointWebExtension(forkerEndpoint);
 		}
 
 	}

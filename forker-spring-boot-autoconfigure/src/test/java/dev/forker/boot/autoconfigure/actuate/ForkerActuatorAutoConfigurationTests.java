@@ -1,14 +1,28 @@
 package dev.forker.boot.autoconfigure.actuate;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointAutoConfiguration;
+import org.springframework.boot.actuate.endpoint.EndpointId;
+import org.springframework.boot.actuate.endpoint.InvocationContext;
+import org.springframework.boot.actuate.endpoint.OperationType;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.web.ExposableWebEndpoint;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointsSupplier;
+import org.springframework.boot.actuate.endpoint.web.WebOperation;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 import dev.forker.boot.actuate.ForkerEndpoint;
+import dev.forker.boot.actuate.ForkerEndpointWebExtension;
 import dev.forker.boot.actuate.ForkerHealthIndicator;
 import dev.forker.boot.actuate.ForkerMetrics;
 import dev.forker.boot.autoconfigure.ForkerAutoConfiguration;
@@ -49,6 +63,7 @@ class ForkerActuatorAutoConfigurationTests {
 			.withBean(WorkerAgent.class, () -> this.agent)
 			.run((context) -> {
 				assertThat(context).hasSingleBean(ForkerEndpoint.class);
+				assertThat(context).hasSingleBean(ForkerEndpointWebExtension.class);
 				assertThat(context).hasSingleBean(ForkerHealthIndicator.class);
 				assertThat(context).hasSingleBean(ForkerMetrics.class);
 				assertThat(context).hasSingleBean(WorkerReporter.class);
@@ -60,6 +75,51 @@ class ForkerActuatorAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("forker.enabled=true")
 			.withBean(WorkerAgent.class, () -> this.agent)
 			.run((context) -> assertThat(context).doesNotHaveBean(ForkerEndpoint.class));
+	}
+
+	@Test
+	void webExtensionAnswersTheEndpointsReadOperationsOverTheWeb() {
+		new WebApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(EndpointAutoConfiguration.class, WebEndpointAutoConfiguration.class,
+							ForkerAutoConfiguration.class, ForkerActuatorAutoConfiguration.class))
+			.withPropertyValues("forker.enabled=true", "management.endpoints.web.exposure.include=forker",
+					"management.endpoint.forker.access=UNRESTRICTED")
+			.withBean(WorkerAgent.class, () -> this.agent)
+			.run((context) -> {
+				ExposableWebEndpoint endpoint = context.getBean(WebEndpointsSupplier.class)
+					.getEndpoints()
+					.stream()
+					.filter((candidate) -> candidate.getEndpointId().equals(EndpointId.of("forker")))
+					.findFirst()
+					.orElseThrow();
+				// The extension's two read operations in place of the endpoint's, and its
+				// write
+				assertThat(endpoint.getOperations()).hasSize(3);
+				WebOperation status = endpoint.getOperations()
+					.stream()
+					.filter((operation) -> operation.getRequestPredicate().getPath().equals("forker")
+							&& operation.getType() == OperationType.READ)
+					.findFirst()
+					.orElseThrow();
+				Object response = status.invoke(new InvocationContext(SecurityContext.NONE, Map.of()));
+				assertThat(response).isInstanceOfSatisfying(WebEndpointResponse.class, (web) -> {
+					assertThat(web.getStatus()).isEqualTo(200);
+					assertThat(web.getBody()).isEqualTo(FakeMaster.status());
+				});
+			});
+	}
+
+	@Test
+	void webExtensionOnlyWhenTheEndpointIsExposedOverTheWeb() {
+		this.contextRunner
+			.withPropertyValues("forker.enabled=true", "spring.jmx.enabled=true",
+					"management.endpoints.jmx.exposure.include=forker")
+			.withBean(WorkerAgent.class, () -> this.agent)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(ForkerEndpoint.class);
+				assertThat(context).doesNotHaveBean(ForkerEndpointWebExtension.class);
+			});
 	}
 
 	@Test
