@@ -7,13 +7,18 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
+import jnr.posix.POSIXFactory;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.forker.boot.control.ServedPort;
@@ -51,6 +56,8 @@ record UpgradeState(Path directory, List<Socket> sockets, boolean socketsPassed,
 
 	private static final JsonMapper mapper = JsonMapper.builder().build();
 
+	private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+
 	static UpgradeState of(MasterConfig config, List<WorkerProcesses.Started> workers) {
 		List<Socket> sockets = new ArrayList<>();
 		for (ServedPort port : config.ports()) {
@@ -71,7 +78,7 @@ record UpgradeState(Path directory, List<Socket> sockets, boolean socketsPassed,
 	 */
 	void write(Path file) throws IOException {
 		Files.deleteIfExists(file);
-		Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+		Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE));
 		Files.writeString(file, mapper.writeValueAsString(this), StandardCharsets.UTF_8);
 	}
 
@@ -79,21 +86,75 @@ record UpgradeState(Path directory, List<Socket> sockets, boolean socketsPassed,
 	 * Read the state a variable names, deleting its file.
 	 * @param variable the variable
 	 * @return the state, or {@code null} when the variable is not set
+	 * @throws IllegalStateException if the file is not a state this user's master wrote
 	 */
 	static @Nullable UpgradeState read(String variable) {
 		String file = System.getenv(variable);
 		if (file == null || file.isEmpty()) {
 			return null;
 		}
-		Path path = Path.of(file);
+		return read(variable, Path.of(file));
+	}
+
+	/**
+	 * Read a state file, deleting it. The file must be a regular file of this user that
+	 * no one else can read or write, as {@link #write(Path)} creates it: the new master
+	 * takes the listening sockets and signals the workers it names.
+	 * @param variable the variable that named the file
+	 * @param path the file
+	 * @return the state
+	 * @throws IllegalStateException if the file is not a state this user's master wrote
+	 */
+	static UpgradeState read(String variable, Path path) {
 		try {
-			UpgradeState state = mapper.readValue(Files.readString(path, StandardCharsets.UTF_8), UpgradeState.class);
+			String problem = problem(path);
+			if (problem != null) {
+				throw refused(variable, path, problem);
+			}
+			UpgradeState state;
+			try {
+				state = mapper.readValue(Files.readString(path, StandardCharsets.UTF_8), UpgradeState.class);
+			}
+			catch (JacksonException ex) {
+				IllegalStateException refused = refused(variable, path,
+						"is no forker master state (not the JSON a forker master writes)");
+				refused.initCause(ex);
+				throw refused;
+			}
+			if (state.directory() == null || state.sockets() == null || state.workers() == null) {
+				throw refused(variable, path, "is no forker master state (directory, sockets or workers missing)");
+			}
 			Files.deleteIfExists(path);
 			return state;
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Cannot read the state of the replaced forker master from " + path, ex);
+			throw new UncheckedIOException("Cannot read the state of the replaced forker master from " + path
+					+ " (named by " + variable + "): " + ex.getMessage(), ex);
 		}
+	}
+
+	private static @Nullable String problem(Path path) throws IOException {
+		if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+			return Files.isSymbolicLink(path) ? "is a symbolic link" : "is not a regular file";
+		}
+		Object owner = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+		int uid = POSIXFactory.getNativePOSIX().getuid();
+		if (!(owner instanceof Integer ownerUid) || ownerUid != uid) {
+			return "belongs to another user (uid " + owner + ", this is uid " + uid + ")";
+		}
+		Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+		if (!PRIVATE.containsAll(permissions)) {
+			return "can be read or written by others (mode " + PosixFilePermissions.toString(permissions) + ")";
+		}
+		return null;
+	}
+
+	private static IllegalStateException refused(String variable, Path path, String problem) {
+		return new IllegalStateException("Refused the state of the replaced forker master in " + path
+				+ " (named by the environment variable " + variable + "): the file " + problem
+				+ ". A forker master writes it with mode 600 in its private directory and sets " + variable
+				+ " only for the version that replaces it: do not set " + variable
+				+ " yourself, and start the deployment again.");
 	}
 
 	/**
