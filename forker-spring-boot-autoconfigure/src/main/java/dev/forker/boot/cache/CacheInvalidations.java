@@ -7,6 +7,7 @@ import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,7 @@ import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
 import org.springframework.core.ConfigurableObjectInputStream;
 
+import dev.forker.boot.worker.MasterUnavailableException;
 import dev.forker.boot.worker.WorkerAgent;
 
 /**
@@ -59,6 +61,13 @@ final class CacheInvalidations {
 	private final Set<String> unserializableKeys = ConcurrentHashMap.newKeySet();
 
 	private final Map<String, Map<String, AtomicLong>> generations = new ConcurrentHashMap<>();
+
+	/**
+	 * Caches whose invalidation could not be sent while the master replaced itself in
+	 * place, as clears (one per cache, however many entries): sent once this worker is
+	 * connected to the new master.
+	 */
+	private final Set<Invalidation> unsent = ConcurrentHashMap.newKeySet();
 
 	/**
 	 * Create a new instance.
@@ -161,6 +170,15 @@ final class CacheInvalidations {
 		try {
 			result = this.broadcaster.broadcast(payload);
 		}
+		catch (MasterUnavailableException ex) {
+			Invalidation clear = new Invalidation(invalidation.manager(), invalidation.cache(), null);
+			if (this.unsent.add(clear)) {
+				logger.info("Could not invalidate " + describe(invalidation) + " in the other workers while the "
+						+ "forker master replaces itself: cache '" + invalidation.cache() + "' is cleared in every "
+						+ "other worker once this worker is connected to the new master");
+			}
+			return;
+		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not invalidate " + describe(invalidation) + " in the other workers: " + ex.getMessage());
 			return;
@@ -172,6 +190,30 @@ final class CacheInvalidations {
 		if (!result.isComplete()) {
 			logger.warn(result.missing() + " worker(s) did not confirm the invalidation of " + describe(invalidation)
 					+ " within forker.cache.coherence-timeout: they may serve the old value until they read it");
+		}
+	}
+
+	/**
+	 * This worker is connected to a master that replaced the previous one in place. While
+	 * it was not connected, it missed the invalidations of the other workers, so it
+	 * clears its own caches; and it clears, in every other worker, the caches whose
+	 * invalidations it could not send. Both only cost cache misses; the workers of the
+	 * previous version are replaced soon after.
+	 */
+	void masterReplaced() {
+		this.managers.forEach((name, manager) -> {
+			for (String cacheName : manager.getCacheNames()) {
+				Cache cache = manager.getCache(cacheName);
+				if (cache != null) {
+					Cache target = (cache instanceof CoherentCache coherent) ? coherent.getTargetCache() : cache;
+					generation(name, cacheName).incrementAndGet();
+					target.clear();
+				}
+			}
+		});
+		for (Invalidation invalidation : List.copyOf(this.unsent)) {
+			this.unsent.remove(invalidation);
+			send(invalidation);
 		}
 	}
 

@@ -55,6 +55,8 @@ public final class CoherentCacheManagers
 
 	private final Consumer<Consumer<String>> subscription;
 
+	private final Consumer<Runnable> masterReplaced;
+
 	private final Map<String, CacheManager> coherent = new ConcurrentHashMap<>();
 
 	private final Map<String, String> leftAlone = new ConcurrentHashMap<>();
@@ -71,7 +73,8 @@ public final class CoherentCacheManagers
 	public CoherentCacheManagers(WorkerAgent agent, Duration timeout) {
 		this(agent.getEnvironment().workerId(),
 				(payload) -> agent.broadcast(CacheInvalidations.TOPIC, payload, timeout),
-				(listener) -> agent.addBroadcastListener(CacheInvalidations.TOPIC, listener));
+				(listener) -> agent.addBroadcastListener(CacheInvalidations.TOPIC, listener),
+				agent::addMasterReplacedListener);
 	}
 
 	/**
@@ -79,12 +82,15 @@ public final class CoherentCacheManagers
 	 * @param workerId the id of this worker
 	 * @param broadcaster sends invalidations to the other workers and waits for them
 	 * @param subscription adds a listener of the invalidations of the other workers
+	 * @param masterReplaced adds a listener called once the worker is connected to a
+	 * master that replaced the previous one in place
 	 */
 	CoherentCacheManagers(int workerId, CacheInvalidations.Broadcaster broadcaster,
-			Consumer<Consumer<String>> subscription) {
+			Consumer<Consumer<String>> subscription, Consumer<Runnable> masterReplaced) {
 		this.workerId = workerId;
 		this.broadcaster = broadcaster;
 		this.subscription = subscription;
+		this.masterReplaced = masterReplaced;
 	}
 
 	@Override
@@ -112,6 +118,7 @@ public final class CoherentCacheManagers
 		if (invalidations == null) {
 			invalidations = new CacheInvalidations(this.broadcaster, this.classLoader);
 			this.subscription.accept(invalidations::receive);
+			this.masterReplaced.accept(invalidations::masterReplaced);
 			this.invalidations = invalidations;
 		}
 		return invalidations;

@@ -6,6 +6,8 @@ import java.net.StandardProtocolFamily;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +98,8 @@ public final class WorkerAgent implements Closeable {
 
 	private volatile boolean loggingStarted;
 
+	private final List<Runnable> masterReplacedListeners = new CopyOnWriteArrayList<>();
+
 	WorkerAgent(WorkerEnvironment environment, SocketChannel channel, Consumer<WorkerEnvironment> masterGone) {
 		this.environment = environment;
 		this.link = new MasterLink(environment, channel, this::receive, () -> {
@@ -106,6 +110,7 @@ public final class WorkerAgent implements Closeable {
 			if (this.ready) {
 				send(new ControlMessage.Ready());
 			}
+			masterReplaced();
 		});
 		this.scheduler = new ThreadPoolTaskScheduler();
 		this.scheduler.setPoolSize(3);
@@ -367,6 +372,36 @@ public final class WorkerAgent implements Closeable {
 	 */
 	public void addBroadcastListener(String topic, Consumer<String> listener) {
 		this.broadcastListeners.add(topic, listener);
+	}
+
+	/**
+	 * Add a listener called once this worker is connected to a master that replaced the
+	 * previous one in place (an in-place upgrade), on a thread of its own: it may ask the
+	 * master. While the link was down, this worker missed what other workers told every
+	 * worker, and could not tell them anything.
+	 * @param listener the listener
+	 */
+	public void addMasterReplacedListener(Runnable listener) {
+		this.masterReplacedListeners.add(listener);
+	}
+
+	private void masterReplaced() {
+		if (this.masterReplacedListeners.isEmpty()) {
+			return;
+		}
+		// Not on the link's thread, which reads the answers the listeners wait for
+		Thread thread = new Thread(() -> {
+			for (Runnable listener : this.masterReplacedListeners) {
+				try {
+					listener.run();
+				}
+				catch (RuntimeException ex) {
+					logger.warn("A listener of the new forker master failed", ex);
+				}
+			}
+		}, "forker-" + this.environment.name() + "-master-replaced");
+		thread.setDaemon(true);
+		thread.start();
 	}
 
 	/**

@@ -3,6 +3,8 @@ package dev.forker.boot.actuate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -89,6 +91,9 @@ class ForkerActuateTests {
 			ForkerEndpoint endpoint = new ForkerEndpoint(agent);
 			ForkerEndpointWebExtension web = new ForkerEndpointWebExtension(endpoint);
 			assertThat(web.status().getStatus()).isEqualTo(200);
+			// A listener may ask the new master: it does not run on the link's thread
+			CompletableFuture<ForkerStatus> askedByListener = new CompletableFuture<>();
+			agent.addMasterReplacedListener(() -> askedByListener.complete(agent.status(Duration.ofSeconds(5))));
 			replaced.send(new ControlMessage.MasterReplacing());
 			await().atMost(Duration.ofSeconds(5))
 				.until(() -> replaced.received().contains(new ControlMessage.ReadyForNewMaster()));
@@ -118,6 +123,7 @@ class ForkerActuateTests {
 			assertThat(web.status().getBody()).isEqualTo(FakeMaster.status());
 			assertThat(web.worker(7).getStatus()).isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
 			assertThat(newMaster.received()).first().isInstanceOf(ControlMessage.Hello.class);
+			assertThat(askedByListener.get(10, TimeUnit.SECONDS)).isEqualTo(FakeMaster.status());
 			assertThat(output).doesNotContain("ERROR");
 		}
 		finally {

@@ -35,6 +35,7 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.forker.boot.worker.MasterUnavailableException;
 import dev.forker.boot.worker.WorkerAgent;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -228,9 +229,36 @@ class CoherentCacheManagersTests {
 	}
 
 	@Test
+	void invalidationThatCouldNotBeSentWhileTheMasterReplacedItselfClearsTheCacheOnceReconnected(
+			CapturedOutput output) {
+		CacheManager first = this.one.coherent(new ConcurrentMapCacheManager());
+		CacheManager second = this.two.coherent(new ConcurrentMapCacheManager());
+		fill(first, second, "owners", 1L, 2L);
+		fill(first, second, "vets", 1L);
+		// Worker 2 is connected to the new master already, worker 1 not yet
+		this.two.connectedToNewMaster();
+		fill(first, second, "owners", 1L, 2L);
+		fill(first, second, "vets", 1L);
+		this.one.masterReplacing = true;
+		first.getCache("owners").evict(1L);
+		first.getCache("owners").put(2L, "new");
+		assertThat(local(second, "owners")).as("stale until worker 1 reconnects").containsKeys(1L, 2L);
+		assertThat(output).containsOnlyOnce(
+				"cache 'owners' is cleared in every other worker once this worker is " + "connected to the new master");
+		assertThat(output).doesNotContain("WARN");
+		this.one.connectedToNewMaster();
+		assertThat(local(second, "owners")).isEmpty();
+		assertThat(local(second, "vets")).as("nothing was lost for it").containsKey(1L);
+		assertThat(local(first, "owners")).as("it may have missed invalidations itself").isEmpty();
+		assertThat(local(first, "vets")).isEmpty();
+		assertThat(this.one.sent).singleElement().asString().contains("\"owners\"", "\"key\":null");
+	}
+
+	@Test
 	void missingWorkersAreLogged(CapturedOutput output) {
 		CoherentCacheManagers managers = new CoherentCacheManagers(2,
 				(payload) -> new WorkerAgent.BroadcastResult(0, 1), (listener) -> {
+				}, (listener) -> {
 				});
 		CacheManager manager = (CacheManager) managers.postProcessAfterInitialization(new ConcurrentMapCacheManager(),
 				"cacheManager");
@@ -295,15 +323,28 @@ class CoherentCacheManagersTests {
 
 		private final List<String> sent = new CopyOnWriteArrayList<>();
 
+		private final List<Runnable> masterReplacedListeners = new CopyOnWriteArrayList<>();
+
+		private volatile boolean masterReplacing;
+
+		void connectedToNewMaster() {
+			this.masterReplacing = false;
+			this.masterReplacedListeners.forEach(Runnable::run);
+		}
+
 		private final CoherentCacheManagers managers;
 
 		private int beans;
 
 		Worker(int id) {
-			this.managers = new CoherentCacheManagers(id, this::broadcast, this.listeners::add);
+			this.managers = new CoherentCacheManagers(id, this::broadcast, this.listeners::add,
+					this.masterReplacedListeners::add);
 		}
 
 		private WorkerAgent.BroadcastResult broadcast(String payload) {
+			if (this.masterReplacing) {
+				throw new MasterUnavailableException(4242);
+			}
 			this.sent.add(payload);
 			this.peers.forEach((peer) -> peer.listeners.forEach((listener) -> listener.accept(payload)));
 			return new WorkerAgent.BroadcastResult(this.peers.size(), 0);
