@@ -229,6 +229,20 @@ final class InPlaceUpgrade {
 	}
 
 	/**
+	 * The master stops: a check under way is killed rather than left behind, and the
+	 * upgrade refused.
+	 */
+	void stopping() {
+		if (this.phase == Phase.CHECKING) {
+			this.replacement.abandonCheck();
+			String message = "In-place upgrade refused: the master is stopping; its check of the new version was "
+					+ "killed";
+			logger.warn(message);
+			finish(false, message);
+		}
+	}
+
+	/**
 	 * Kill a check that hangs (a new version that waits for something at its start) and
 	 * refuse the upgrade: the running deployment is untouched, and the next upgrade can
 	 * begin. A warning, not an error: nothing failed that serves.

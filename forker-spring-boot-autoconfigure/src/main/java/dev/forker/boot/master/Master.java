@@ -289,6 +289,7 @@ public final class Master implements ControlServer.Handler {
 			this.broadcasts.tick(now);
 			this.retirement.kill(this.watchdog.overdue(now, this.table.processes()));
 			if (this.shutdown.stopping()) {
+				this.upgrade.stopping();
 				this.shutdown.checkStopDeadline(now);
 				return;
 			}

@@ -733,6 +733,25 @@ class MasterTests {
 	}
 
 	@Test
+	void upgradeCheckIsKilledWhenTheMasterStops() {
+		start();
+		readyAll();
+		HangingCheck check = new HangingCheck();
+		this.master.replacement(check);
+		List<ControlMessage.CommandReply> replies = new ArrayList<>();
+		this.master.upgrade("SIGUSR2", replies::add);
+		this.master.onStopSignal("TERM");
+		tick();
+		assertThat(check.abandoned).isOne();
+		assertThat(replies).singleElement().satisfies((reply) -> {
+			assertThat(reply.accepted()).isFalse();
+			assertThat(reply.message()).contains("the master is stopping");
+		});
+		tick();
+		assertThat(check.abandoned).isOne();
+	}
+
+	@Test
 	void upgradeCanBeginAgainAfterACheckTimedOutAndTheLateResultOfTheOldCheckIsIgnored() {
 		this.properties.getUpgrade().setCheckTimeout(Duration.ofSeconds(10));
 		start();
