@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -310,9 +311,17 @@ final class MasterLink implements Closeable {
 		}
 	}
 
+	/**
+	 * What tells the new master's control socket from the replaced one's at the same
+	 * path: the file's identity and the time it was bound (a file system may give the new
+	 * socket the inode number the old one freed).
+	 * @param path the control socket
+	 * @return its identity, or {@code null} if there is none
+	 */
 	private static @Nullable Object fileKey(Path path) {
 		try {
-			return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+			BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+			return Arrays.asList(attributes.fileKey(), attributes.lastModifiedTime());
 		}
 		catch (IOException ex) {
 			return null;
