@@ -21,6 +21,7 @@ and every ratio the median of the per-round ratios. Results go to benchmarks/res
 """
 
 import argparse
+import concurrent.futures
 import ctypes
 import datetime
 import json
@@ -59,8 +60,14 @@ JAVA_25 = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 ALIVE = []
 
 
+# The one thread that starts every server process: a child's parent-death signal follows the
+# thread that forked it, and this one lives as long as the benchmark, whatever thread (a
+# supervisor loop, deployments started together) asks for the process
+SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="spawner")
+
+
 def die_with_parent():
-    """In a child before exec: SIGTERM when the benchmark's thread that started it dies."""
+    """In a child before exec: SIGTERM when the benchmark's spawner thread (so the benchmark) dies."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
@@ -76,10 +83,20 @@ def default_java():
 
 # -- processes ------------------------------------------------------------------------
 
+HANDED_OUT = set()
+HANDED_OUT_LOCK = threading.Lock()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port, never one handed out before in this run (deployments start together)."""
+    with HANDED_OUT_LOCK:
+        while True:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            if port not in HANDED_OUT:
+                HANDED_OUT.add(port)
+                return port
 
 
 def get(port, path, timeout=2.0):
@@ -180,6 +197,8 @@ class Deployment:
         self.lock = threading.Lock()
         self.stopping = False
         self.restarts = 0
+        # What benchmarks/forker-benchmark-app's FaultsController reads, in every JVM of the deployment
+        self.faults_file = os.path.join(self.temp, "faults.properties")
         ALIVE.append(self)
 
     def spawn(self, arguments, log_name="server.log"):
@@ -191,8 +210,9 @@ class Deployment:
                 return None
             log = open(os.path.join(self.temp, log_name), "a")
             self.logs.append(log)
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.temp,
-                                       start_new_session=True, preexec_fn=die_with_parent)
+            process = SPAWNER.submit(lambda: subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, cwd=self.temp, start_new_session=True,
+                preexec_fn=die_with_parent)).result()
             self.processes.append(process)
             return process
 
@@ -277,7 +297,8 @@ def start_single(java, jar, heap_mb, extra=(), jvm=(), supervised=False):
     deployment = Deployment(java)
     launched = time.monotonic()
     arguments = ["-Xmx%dm" % heap_mb] + list(jvm) + ["-jar", jar, "--server.port=%d" % deployment.port,
-                                                     "--forker.enabled=false"] + list(extra)
+                                                     "--forker.enabled=false",
+                                                     "--bench.faults-file=" + deployment.faults_file] + list(extra)
     if supervised:
         deployment.supervise(arguments)
     else:
@@ -359,7 +380,7 @@ def start_forker(java, jar, workers, heap_mb, mode="shared", cache=True, concurr
     arguments = ["-jar", jar, "--server.port=%d" % deployment.port, "--forker.enabled=true",
                  "--forker.workers=%d" % workers, "--forker.mode=%s" % mode,
                  "--forker.worker.jvm-args=" + ",".join(["-Xmx%dm" % (heap_mb // workers)] + list(jvm)),
-                 "--forker.restart.initial-backoff=100ms"] + list(extra)
+                 "--forker.restart.initial-backoff=100ms", "--bench.faults-file=" + deployment.faults_file] + list(extra)
     if cache:
         arguments += ["--forker.worker.class-data-sharing.enabled=true",
                       "--forker.worker.class-data-sharing.directory=" + CACHE]
@@ -414,7 +435,10 @@ def replacement_time(deployment):
 def wrk(port, endpoint, duration, connections):
     command = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % max(1, round(duration)), "--timeout", "10s",
                "-s", LUA_SCRIPTS.get(endpoint, LUA), "http://127.0.0.1:%d/%s" % (port, endpoint)]
-    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
+    run = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    if run.returncode != 0:
+        raise RuntimeError("%s exited with %d:\n%s%s" % (" ".join(command), run.returncode, run.stdout, run.stderr))
+    output = run.stdout
     match = re.search(r"^REPORT (\{.*\})$", output, re.MULTILINE)
     if not match:
         raise RuntimeError("wrk printed no report:\n" + output)
@@ -457,16 +481,20 @@ def open_loop(deployment, path, rate, duration, warmup=0, connections=64):
                                          "--warmup", str(warmup), "--connections", str(connections)])
 
 
-def steady_warmup(window_rps, args):
+def steady_warmup(window_rps, args, cold=False):
     """Warm up until throughput stops rising: windows of args.warmup_window seconds until two
     windows in a row are not more than args.steady_tolerance above the best window before
-    them, at most args.warmup_max seconds. window_rps(seconds) runs one window and returns
-    its requests/s."""
+    them, at most args.warmup_max seconds; a cold JVM's first load for at least
+    args.warmup_min seconds (its JIT compiles the hot code in tiers, and a plateau between
+    two tiers is not the steady state). window_rps(seconds) runs one window and returns its
+    requests/s."""
     rates = []
     started = time.monotonic()
+    minimum = args.warmup_min if cold else 0
     while True:
         rates.append(window_rps(args.warmup_window))
-        if len(rates) >= 3 and max(rates[-2:]) <= max(rates[:-2]) * (1 + args.steady_tolerance):
+        if len(rates) >= 3 and time.monotonic() - started >= minimum \
+                and max(rates[-2:]) <= max(rates[:-2]) * (1 + args.steady_tolerance):
             reason = "steady"
             break
         if time.monotonic() - started + args.warmup_window > args.warmup_max:
@@ -484,6 +512,20 @@ def measured(deployment, run):
     return report
 
 
+def start_together(starters):
+    """Start deployments whose start-up is not measured, as many at a time as there are
+    processors (a JVM's start is mostly one thread): {name: () -> Deployment} -> {name: Deployment},
+    printing when each serves. A failed start fails the phase, which stops every deployment."""
+    started = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        at = time.monotonic()
+        futures = {pool.submit(starter): name for name, starter in starters.items()}
+        for future in concurrent.futures.as_completed(futures):
+            started[futures[future]] = future.result()
+            print("  %-18s serving after %.1f s" % (futures[future], time.monotonic() - at), flush=True)
+    return {name: started[name] for name in starters}
+
+
 def rotated(names, index):
     shift = index % len(names) if names else 0
     return names[shift:] + names[:shift]
@@ -495,6 +537,16 @@ def stop_all(deployments):
         deployment.discard()
 
 
+def enter_phase(args, name):
+    """Print a phase's start and keep how long the one before it took (args.phases)."""
+    now = time.monotonic()
+    if args.phase is not None:
+        args.phases[args.phase[0]] = round(now - args.phase[1])
+    args.phase = (name, now) if name else None
+    if name:
+        print("== %s (%.0f s)" % (name, now - args.started), flush=True)
+
+
 def print_warmup(name, what, warmup):
     print("  warm-up %-18s %-8s %s after %.0f s (%s: %s)" % (
         name, what, warmup["reason"], warmup["seconds"], "requests/s per window",
@@ -503,13 +555,23 @@ def print_warmup(name, what, warmup):
 
 # -- the configurations -----------------------------------------------------------------
 
-def start_throughput(name, args):
+def reused_scenarios(args, names):
+    """The runtime-fault scenarios that run on the throughput phase's deployments, warm already."""
+    if "single" in names and "forker" in names:
+        return [scenario for scenario in RUNTIME_FAULTS if scenario in args.configs]
+    return []
+
+
+def start_throughput(name, args, scenarios):
+    # A supervisor loop and a restart limit change nothing until a JVM crashes: set for the scenarios
+    ready = SCENARIO_READY.get(name, {}) if scenarios else {}
     if name == "single":
-        return start_single(args.java, BENCH_JAR, args.heap_mb)
+        return start_single(args.java, BENCH_JAR, args.heap_mb, supervised=ready.get("supervised", False))
     if name == "forker-1":
         return start_forker(args.java, BENCH_JAR, 1, args.heap_mb, cache=args.cache)
     if name == "forker":
-        return start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=args.cache)
+        return start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=args.cache,
+                            extra=ready.get("extra", ()))
     if name == "forker-reuseport":
         return start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, mode="reuseport", cache=args.cache)
     if name == "nginx":
@@ -517,16 +579,16 @@ def start_throughput(name, args):
     raise ValueError(name)
 
 
-def phase_throughput(args, names, rounds, warmups):
+def phase_throughput(args, names, rounds, warmups, scenarios):
     """Every configuration alive through the phase: warmed to steady state on each endpoint,
     then measured in interleaved rounds (closed loop), at a fixed rate (open loop), and with a
-    new connection per request (hey)."""
+    new connection per request (hey); then the runtime-fault scenarios on one JVM and forker,
+    warm already (into scenarios)."""
     deployments = {}
+    reused = reused_scenarios(args, names)
     try:
-        for name in names:
-            at = time.monotonic()
-            deployments[name] = start_throughput(name, args)
-            print("  %-18s serving after %.1f s" % (name, time.monotonic() - at), flush=True)
+        deployments.update(start_together({name: (lambda name=name: start_throughput(name, args, reused))
+                                           for name in names}))
         endpoints = ENDPOINTS + (STATE_ENDPOINTS if args.state else [])
 
         def runs(endpoint):
@@ -535,7 +597,8 @@ def phase_throughput(args, names, rounds, warmups):
             for name in runs(endpoint):
                 port = deployments[name].port
                 warmups.setdefault(name, {})[endpoint] = warmup = steady_warmup(
-                    lambda seconds: wrk(port, endpoint, seconds, args.connections)["rps"], args)
+                    lambda seconds: wrk(port, endpoint, seconds, args.connections)["rps"], args,
+                    cold=endpoint == endpoints[0])
                 print_warmup(name, endpoint, warmup)
         for index in range(args.rounds):
             record = rounds[index]
@@ -554,9 +617,7 @@ def phase_throughput(args, names, rounds, warmups):
         open_names = [name for name in ("single", "forker") if name in names]
         if "single" in names:
             capacity = statistics.median(rounds[index]["single"]["alloc.rps"] for index in range(args.rounds))
-            args.open_rates = {"50": max(1, int(capacity * 0.5))}
-            if not args.quick:
-                args.open_rates["80"] = max(1, int(capacity * 0.8))
+            args.open_rates = {load: max(1, int(capacity * int(load) / 100)) for load in args.open_loads}
             print("  one JVM's alloc capacity %.0f requests/s: open loop at %s" % (
                 capacity, ", ".join("%s%% = %d/s" % item for item in args.open_rates.items())), flush=True)
             for index in range(args.rounds):
@@ -585,6 +646,10 @@ def phase_throughput(args, names, rounds, warmups):
         for name in names:
             for index in range(args.rounds):
                 rounds[index][name]["error_lines"] = deployments[name].error_lines()
+        for scenario in reused:
+            enter_phase(args, "scenario %s" % scenario)
+            # The last one's fault stays on: the phase stops these deployments next
+            scenarios[scenario] = run_scenario(scenario, args, warm=deployments, turn_off=scenario != reused[-1])
     finally:
         stop_all(deployments.values())
 
@@ -616,7 +681,9 @@ def startup_runner(name):
             if name not in ("single", "forker"):
                 # Memory of single and forker: after the throughput phase's load
                 figures.update(deployment.memory())
-            if name.startswith("start-") or name == "forker":
+            if name in ("forker", "start-one-at-a-time", "start-no-cache"):
+                # A replacement starts one worker, whatever forker.worker.start-concurrency says:
+                # measured with and without the startup cache
                 figures["replace_s"] = replacement_time(deployment)
             figures["error_lines"] = deployment.error_lines()
             return figures
@@ -638,23 +705,25 @@ def phase_grpc(args, names, rounds, warmups):
     """The gRPC sample, one JVM and forker alive through the phase, warmed to steady state."""
     deployments, grpc_ports = {}, {}
     try:
-        for name in names:
+        def start(name):
             grpc_ports[name] = free_port()
             extra = ["--spring.grpc.server.port=%d" % grpc_ports[name]]
             if name == "grpc-forker":
-                deployments[name] = start_forker(args.java, GRPC_JAR, args.workers, args.heap_mb, cache=False,
-                                                 extra=extra)
+                deployment = start_forker(args.java, GRPC_JAR, args.workers, args.heap_mb, cache=False, extra=extra)
             else:
-                deployments[name] = start_single(args.java, GRPC_JAR, args.heap_mb, extra)
+                deployment = start_single(args.java, GRPC_JAR, args.heap_mb, extra)
             # The gRPC server starts after the web server answers
             wait_until(lambda: accepts(grpc_ports[name]), 60)
+            return deployment
+        deployments.update(start_together({name: (lambda name=name: start(name)) for name in names}))
 
         def calls(name, seconds):
             # 1 s of the client's own warm-up first: its channels connect there, not in the window
             return load_client(args.java, ["grpc", "--port", str(grpc_ports[name]), "--channels", "8",
                                            "--duration", str(seconds), "--warmup", "1"])
         for name in names:
-            warmups.setdefault(name, {})["grpc"] = warmup = steady_warmup(lambda s: calls(name, s)["rps"], args)
+            warmups.setdefault(name, {})["grpc"] = warmup = steady_warmup(lambda s: calls(name, s)["rps"], args,
+                                                                          cold=True)
             print_warmup(name, "grpc", warmup)
         for index in range(args.rounds):
             for name in rotated(names, index):
@@ -673,19 +742,38 @@ def phase_grpc(args, names, rounds, warmups):
 
 # -- scenarios: one JVM against forker's N workers, open loop -----------------------------
 
+def set_faults(deployment, version, jvms, faults):
+    """Turn the benchmark application's faults on or off in every JVM of a running deployment
+    (FaultsController reads the file when it changes, and when a JVM starts again after a
+    crash), and wait until jvms distinct JVMs applied them, and built the pause's live set."""
+    text = "version=%s\n" % version + "".join("%s=%s\n" % item for item in faults.items())
+    with open(deployment.faults_file + ".tmp", "w") as file:
+        file.write(text)
+    os.replace(deployment.faults_file + ".tmp", deployment.faults_file)
+    applied = r"BENCH faults: pid (\d+) applied version %s:" % re.escape(version)
+    live = r"BENCH gc-pause: pid (\d+) holds .*\(version %s\)" % re.escape(version)
+
+    def every_jvm():
+        pids = {re.search(applied, line).group(1) for line in deployment.log_lines(applied)}
+        if faults.get("gc-pause.live-mb"):
+            pids &= {re.search(live, line).group(1) for line in deployment.log_lines(live)}
+        return len(pids) >= jvms
+    wait_until(every_jvm, 120, interval=0.05)
+
+
 def scenario_setup(scenario, args):
-    """The application properties, JVM options and path of a scenario, and what it says."""
+    """The faults, application properties, JVM options and path of a scenario, and what it says."""
     rate, duration = args.scenario_rate, args.scenario_duration
     if scenario == "pause":
-        return {"path": "/hello", "extra": ["--bench.gc-pause.live-mb=%d" % args.pause_live_mb,
-                                            "--bench.gc-pause.interval-ms=%d" % args.pause_interval_ms],
-                "jvm": [], "forker": [],
+        return {"path": "/hello", "faults": {"gc-pause.live-mb": args.pause_live_mb,
+                                             "gc-pause.interval-ms": args.pause_interval_ms},
+                "extra": [], "jvm": [], "forker": [],
                 "what": "every JVM holds %d MB of small live objects and calls System.gc() (a full, stop-the-world "
                         "collection) every %.1f s, from a random phase; /hello at %d requests/s for %d s" % (
                             args.pause_live_mb, args.pause_interval_ms / 1000, rate, duration)}
     if scenario == "crash":
         every = max(1, int(rate * duration / args.crashes))
-        return {"path": "/crashy", "extra": ["--bench.crash.every=%d" % every], "jvm": [], "forker": [],
+        return {"path": "/crashy", "faults": {"crash.every": every}, "extra": [], "jvm": [], "forker": [],
                 "what": "every %dth request a JVM serves halts it (Runtime.halt); /crashy at %d requests/s for %d s; "
                         "one JVM restarted by a supervisor loop 100 ms after it exits, forker restarts a worker "
                         "after its initial back-off (100 ms)" % (every, rate, duration)}
@@ -694,7 +782,7 @@ def scenario_setup(scenario, args):
         per_request = int(args.heap_mb * 2 ** 20 / (rate * (leak_duration * 0.5 + args.leak_warmup)))
         # A recycled worker keeps serving (and leaking) until its replacement is ready: room for it
         max_requests = int(0.3 * args.heap_mb / args.workers * 2 ** 20 / per_request)
-        return {"path": "/leaky", "extra": ["--bench.leak.bytes-per-request=%d" % per_request],
+        return {"path": "/leaky", "faults": None, "extra": ["--bench.leak.bytes-per-request=%d" % per_request],
                 "jvm": ["-XX:+ExitOnOutOfMemoryError"],
                 "forker": ["--forker.worker.max-requests=%d" % max_requests,
                            "--forker.worker.max-requests-jitter=%d" % (max_requests // 10)],
@@ -711,38 +799,65 @@ def scenario_setup(scenario, args):
 
 EVENTS = {"pause": r"BENCH gc-pause: .* full GC took", "crash": r"BENCH crash:",
           "leak": r"Terminating due to java.lang.OutOfMemoryError|forker.worker.max-requests="}
+# The scenarios whose fault a running JVM turns on and off: they run on the throughput phase's
+# one JVM and forker deployments, warm already, when that phase runs both
+RUNTIME_FAULTS = ("pause", "crash")
+# What the throughput phase's one JVM and forker deployments need for those scenarios: one JVM
+# under a supervisor loop, forker restarting its crashed workers as often as they crash
+SCENARIO_READY = {"single": {"supervised": True}, "forker": {"extra": ["--forker.restart.max-restarts=1000"]}}
 
 
-def run_scenario(scenario, args):
+def start_scenario_deployment(name, scenario, setup, args):
+    if name == "single":
+        return start_single(args.java, BENCH_JAR, args.heap_mb, setup["extra"], setup["jvm"],
+                            supervised=scenario in ("crash", "leak"))
+    return start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=args.cache, jvm=setup["jvm"],
+                        extra=setup["extra"] + setup["forker"] + SCENARIO_READY["forker"]["extra"])
+
+
+def run_scenario(scenario, args, warm=None, turn_off=True):
+    """One JVM against forker under a scenario's fault, open loop. warm: the throughput phase's
+    deployments, alive and at steady state, that a runtime fault is turned on in (and off again
+    after, if turn_off); otherwise both configurations are started for the scenario (together)
+    and each warmed up before its run."""
     setup = scenario_setup(scenario, args)
     duration = setup.get("duration", args.scenario_duration)
     results = {"what": setup["what"]}
     print("  %s: %s" % (scenario, setup["what"]), flush=True)
-    for name in ("single", "forker"):
-        if name == "single":
-            deployment = start_single(args.java, BENCH_JAR, args.heap_mb, setup["extra"], setup["jvm"],
-                                      supervised=scenario in ("crash", "leak"))
-        else:
-            deployment = start_forker(args.java, BENCH_JAR, args.workers, args.heap_mb, cache=args.cache,
-                                      jvm=setup["jvm"], extra=setup["extra"] + setup["forker"] + [
-                                          "--forker.restart.max-restarts=1000"])
+    names = ("single", "forker")
+    reuse = warm is not None and scenario in RUNTIME_FAULTS and all(name in warm for name in names)
+    deployments = warm if reuse else start_together(
+        {name: (lambda name=name: start_scenario_deployment(name, scenario, setup, args)) for name in names})
+    for name in names:
+        reused = reuse
+        deployment = deployments[name]
+        jvms = 1 if name == "single" else args.workers
         try:
-            if scenario == "leak":
+            at = time.monotonic()
+            if reused:
+                warmup = {"windows_rps": [], "seconds": 0, "reason": "warm from the throughput phase"}
+            elif scenario == "leak":
                 # Every request counts toward forker.worker.max-requests (and leaks): wrk's warm-up
                 # would recycle the workers over and over. Both warm up at the scenario's own rate.
-                at = time.monotonic()
                 open_loop(deployment, setup["path"], args.scenario_rate, args.leak_warmup)
                 warmup = {"windows_rps": [args.scenario_rate], "seconds": round(time.monotonic() - at, 1),
                           "reason": "fixed"}
             else:
-                warmup = steady_warmup(
-                    lambda seconds: wrk(deployment.port, "hello", seconds, args.connections)["rps"], args)
+                report = wrk(deployment.port, "hello", args.scenario_warmup, args.connections)
+                warmup = {"windows_rps": [round(report["rps"])], "seconds": round(time.monotonic() - at, 1),
+                          "reason": "fixed"}
             print_warmup(name, scenario, warmup)
+            errors = deployment.error_lines()
+            if setup["faults"]:
+                set_faults(deployment, scenario, jvms, setup["faults"])
             before = len(deployment.log_lines(EVENTS[scenario]))
             restarts = deployment.restarts
             # No CPU per request here: processes die and start during the run
             report = open_loop(deployment, setup["path"], args.scenario_rate, duration)
             events = deployment.log_lines(EVENTS[scenario])[before:]
+            if setup["faults"] and reused and turn_off:
+                # Off again, in every JVM (one started again after a crash too)
+                set_faults(deployment, scenario + "-off", jvms, {})
             figures = {key: report[key] for key in ("intended_rps", "rps", "requests", "errors", "p50_ms", "p90_ms",
                                                     "p99_ms", "p999_ms", "max_ms")}
             figures["events"] = len(events)
@@ -757,14 +872,15 @@ def run_scenario(scenario, args):
                 figures["recycles"] = len(events) - figures["deaths"]
             figures["errors_per_event"] = figures["errors"] / figures["events"] if figures["events"] else None
             figures["warmup"] = warmup
-            figures["error_lines"] = deployment.error_lines()
+            figures["error_lines"] = deployment.error_lines() - errors
             results[name] = figures
             print("  %-18s %s" % (name, ", ".join("%s=%s" % (key, ("%.4g" % value) if isinstance(value, float)
                                                             else value) for key, value in figures.items()
                                                    if key != "warmup")), flush=True)
         finally:
-            deployment.stop()
-            deployment.discard()
+            if not reused:
+                deployment.stop()
+                deployment.discard()
     return results
 
 
@@ -870,30 +986,49 @@ SCENARIOS = {
 }
 
 
+def scenario_warmups(scenarios):
+    """How the scenarios' deployments were warmed, in words."""
+    said = []
+    for scenario, (title, _) in SCENARIOS.items():
+        warmup = scenarios.get(scenario, {}).get("forker", {}).get("warmup")
+        if not warmup:
+            continue
+        if warmup["reason"] == "warm from the throughput phase":
+            how = "the throughput phase's deployments, at steady state after it, with the fault turned on at run time"
+        elif scenario == "leak":
+            how = "deployments of their own, warmed up at the scenario's rate for %d s" % round(warmup["seconds"])
+        else:
+            how = "deployments of their own, warmed up with wrk on `/hello` for about %d s" % round(warmup["seconds"])
+        said.append("%s: %s" % (scenario, how))
+    return "; ".join(said) if said else "warmed up first"
+
+
 def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
     present = [name for name in args.configs if name in summary]
     lines = ["Measured %s on %s (%d cores, %.0f GiB RAM, %s, Java %s), %d workers (N), same total heap (%d MB) in "
              "every configuration. Startup cache (AOT cache on Java 25, CDS before) for forker's workers: %s. "
-             "Command: `%s`; it took %s." % (
+             "Command: `%s`; it took %s (%s)." % (
                  meta["date"], meta["machine"], meta["cpus"], meta["ram_gib"], meta["os"], meta["java"],
                  meta["workers"], meta["heap_mb"], "on" if meta["cache"] else "off", meta["command"],
-                 "%d min %02d s" % divmod(meta["total_s"], 60)),
+                 "%d min %02d s" % divmod(meta["total_s"], 60),
+                 ", ".join("%s %d s" % item for item in meta.get("phases_s", {}).items())),
              "",
              "**Steady state.** Before any figure is measured, each configuration serves the load of that figure "
              "in windows of %g s until two windows in a row are not more than %g%% above the best window "
-             "before them (throughput has stopped rising), for at most %g s; the windows of every warm-up are listed at the "
-             "end. The throughput configurations then stay alive and warm through %d interleaved rounds (order "
+             "before them (throughput has stopped rising), for at most %g s, and a JVM's first load (cold) for at "
+             "least %g s, as the JIT's last tier can follow a plateau; the windows of every warm-up are listed at "
+             "the end. The throughput configurations then stay alive and warm through %d interleaved rounds (order "
              "rotated each round) of %d s per figure. Each figure is the median over rounds, with min–max in "
              "brackets; ratios are medians of per-round ratios." % (
-                 meta["warmup_window"], 100 * meta["steady_tolerance"], meta["warmup_max"], meta["rounds"],
-                 meta["duration"]),
+                 meta["warmup_window"], 100 * meta["steady_tolerance"], meta["warmup_max"],
+                 meta.get("warmup_min", 0), meta["rounds"], meta["duration"]),
              ""]
     if scenarios:
         lines += ["### Where prefork wins or loses: faults (open loop)", "",
-                  "One JVM against forker with N workers (shared mode), each warmed to steady state on `/hello`, "
-                  "then a fixed rate of requests on 64 keep-alive connections by `benchmarks/forker-load-client`: "
-                  "latency of *every* request is timed from when it was due to be sent, so a stall is charged to "
-                  "every request queued behind it (no coordinated omission). One run per scenario.", "",
+                  "One JVM against forker with N workers (shared mode), %s, then a fixed rate of requests on 64 "
+                  "keep-alive connections by `benchmarks/forker-load-client`: latency of *every* request is timed "
+                  "from when it was due to be sent, so a stall is charged to every request queued behind it (no "
+                  "coordinated omission). One run per scenario." % scenario_warmups(scenarios), "",
                   "| Scenario | Configuration | Requests | Failed | Events | Failed per event | p50 ms | p99 ms "
                   "| p99.9 ms | max ms |",
                   "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -958,12 +1093,13 @@ def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
                 LABELS[name], cell(figures, "hey.rps", 0), ratio_cell(rounds, name, "hey.rps", base),
                 cell(figures, "hey.cpu_ms_per_request", 3), ratio_cell(rounds, name, "hey.cpu_ms_per_request", base),
                 cell(figures, "hey.p50_ms"), cell(figures, "hey.p99_ms", 1), figures["hey.errors"]["max"]))
-    open_names = [name for name in present if "alloc_open_50.p99_ms" in summary[name]]
+    open_names = [name for name in present if any(key.startswith("alloc_open_") for key in summary[name])]
     if open_names:
         lines += ["", "### alloc at a fixed rate (open loop, latency from the intended send time)", "",
                   "| Load | Configuration | Rate (req/s) | p50 ms | p99 ms | p99.9 ms | p99 ratio | Errors |",
                   "|---|---|---:|---:|---:|---:|---:|---:|"]
-        for label in ("50", "80"):
+        for label in sorted({key.split(".")[0][len("alloc_open_"):] for name in open_names for key in summary[name]
+                             if key.startswith("alloc_open_")}, key=int):
             for name in open_names:
                 figures = summary[name]
                 key = "alloc_open_%s" % label
@@ -1119,9 +1255,10 @@ SHORT = {"single": "one JVM", "forker-1": "forker 1 worker", "forker": "forker s
 BASES = {name: "single" for name in THROUGHPUT + STARTUP if name != "single"}
 BASES.update({"boot40-single": None, "boot40-forker": "boot40-single", "grpc-forker": "grpc-single"})
 SELECTABLE = list(dict.fromkeys(THROUGHPUT + STARTUP + GRPC + ["hey", "pause", "crash", "leak"]))
+# The start-up phase of the default run: the start-up targets. --startup-only runs every STARTUP
+# configuration (without the startup cache, the JPA + Thymeleaf sample)
 DEFAULT_CONFIGS = ["single", "forker-1", "forker", "forker-reuseport", "nginx", "hey", "pause", "crash", "leak",
-                   "start-all-at-once", "start-one-at-a-time", "start-no-cache", "boot40-single", "boot40-forker",
-                   "grpc-single", "grpc-forker"]
+                   "start-all-at-once", "start-one-at-a-time", "grpc-single", "grpc-forker"]
 QUICK_CONFIGS = ["single", "forker-1", "forker", "forker-reuseport", "nginx", "hey", "pause", "crash", "leak"]
 
 
@@ -1153,23 +1290,31 @@ def main():
                              "writes quick.* unless --output is given")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3, --quick 2)")
     parser.add_argument("--duration", type=int, default=None,
-                        help="seconds of each measured closed-loop and hey run (default 4, --quick 2)")
+                        help="seconds of each measured closed-loop and hey run (default 3, --quick 2)")
     parser.add_argument("--warmup-window", type=float, default=None,
                         help="seconds of each warm-up window (default 2, --quick 1)")
     parser.add_argument("--warmup-max", type=float, default=None,
                         help="most seconds of warm-up per configuration and load (default 30, --quick 6)")
+    parser.add_argument("--warmup-min", type=float, default=None,
+                        help="least seconds of warm-up of a cold JVM's first load (default 16, --quick 0)")
     parser.add_argument("--steady-tolerance", type=float, default=0.03,
                         help="warm-up ends when two windows in a row are not more than this fraction above the best "
                              "window before them (default 0.03)")
     parser.add_argument("--open-duration", type=int, default=None,
                         help="seconds of each open-loop alloc run (default 4, --quick 2), after 1 s of warm-up")
+    parser.add_argument("--open-loads", default="50",
+                        help="comma-separated loads of the open-loop alloc runs, in %% of one JVM's alloc capacity "
+                             "(default 50; 80 shows the queueing near saturation, with a wide spread)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--heap-mb", type=int, default=1024, help="total heap of every configuration")
     parser.add_argument("--workers", type=int, default=os.cpu_count(),
                         help="N: forker's workers and nginx's JVMs (default: the processors)")
     parser.add_argument("--scenario-rate", type=int, default=1000, help="requests/s of the fault scenarios")
     parser.add_argument("--scenario-duration", type=int, default=None,
-                        help="seconds of the pause and crash scenarios (default 15, --quick 8)")
+                        help="seconds of the pause and crash scenarios (default 12, --quick 8)")
+    parser.add_argument("--scenario-warmup", type=int, default=None,
+                        help="seconds of /hello warm-up of a pause or crash scenario's own deployments (default 10, "
+                             "--quick 4); with the throughput phase in the run, they reuse its warm deployments")
     parser.add_argument("--leak-duration", type=int, default=None,
                         help="seconds of the leak scenario (default 30, --quick 12); the leak fills one JVM's heap "
                              "in about half of it")
@@ -1182,7 +1327,10 @@ def main():
                         help="forker's workers without the startup cache")
     parser.add_argument("--start-concurrency", type=int, default=0,
                         help="the forker.worker.start-concurrency the startup targets are judged on")
-    parser.add_argument("--startup-only", action="store_true", help="start-up and memory figures only")
+    parser.add_argument("--startup-only", action="store_true",
+                        help="start-up and memory figures only, of every start-up configuration (with those without "
+                             "the startup cache and of the JPA + Thymeleaf sample, which the default run leaves out); "
+                             "writes startup.* unless --output is given")
     parser.add_argument("--state", action="store_true",
                         help="also measure /session (sessions kept in the master) and /evict (coherent caches)")
     parser.add_argument("--configs", default=None,
@@ -1191,7 +1339,7 @@ def main():
     parser.add_argument("--chart-only", action="store_true",
                         help="draw the chart again from the result file's JSON, without measuring")
     args = parser.parse_args()
-    args.output = args.output or ("quick" if args.quick else "latest")
+    args.output = args.output or ("quick" if args.quick else "startup" if args.startup_only else "latest")
     if args.chart_only:
         with open(os.path.join(RESULTS, args.output + ".json")) as file:
             saved = json.load(file)
@@ -1200,16 +1348,20 @@ def main():
               os.path.join(RESULTS, args.output + ".png"))
         return
     args.rounds = args.rounds or (2 if args.quick else 3)
-    args.duration = args.duration or (2 if args.quick else 4)
+    args.duration = args.duration or (2 if args.quick else 3)
     args.warmup_window = args.warmup_window or (1 if args.quick else 2)
     args.warmup_max = args.warmup_max or (6 if args.quick else 30)
+    args.warmup_min = args.warmup_min if args.warmup_min is not None else (0 if args.quick else 16)
     args.open_duration = args.open_duration or (2 if args.quick else 4)
     args.open_warmup = 1
-    args.scenario_duration = args.scenario_duration or (8 if args.quick else 15)
+    args.open_loads = [load.strip() for load in args.open_loads.split(",") if load.strip()]
+    args.scenario_duration = args.scenario_duration or (8 if args.quick else 12)
+    args.scenario_warmup = args.scenario_warmup or (4 if args.quick else 10)
     args.leak_duration = args.leak_duration or (12 if args.quick else 30)
     args.leak_warmup = 3
     args.open_rates = {}
-    args.configs = args.configs.split(",") if args.configs else (QUICK_CONFIGS if args.quick else DEFAULT_CONFIGS)
+    args.configs = args.configs.split(",") if args.configs else (
+        QUICK_CONFIGS if args.quick else STARTUP if args.startup_only else DEFAULT_CONFIGS)
     unknown = [name for name in args.configs if name not in SELECTABLE]
     if unknown:
         sys.exit("Unknown configuration(s): %s; choose from %s" % (", ".join(unknown), ", ".join(SELECTABLE)))
@@ -1227,11 +1379,12 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    started = time.monotonic()
+    started = args.started = time.monotonic()
+    args.phase, args.phases = None, {}
     rounds = [{} for _ in range(args.rounds)]
     warmups, scenarios, prepared = {}, {}, {}
     try:
-        print("== preparing", flush=True)
+        enter_phase(args, "preparing")
         prepared = prepare_cache(args) if args.cache else {}
         # --quick leaves the start-up phase out (single and forker are throughput configurations too)
         startup = [name for name in args.configs if name in STARTUP and not (args.quick and name in THROUGHPUT)]
@@ -1239,19 +1392,22 @@ def main():
             # forker's default start-concurrency (half the processors) is one at a time here: measured once
             startup.remove("forker")
         if startup:
-            print("== start-up: %s (%.0f s)" % (", ".join(startup), time.monotonic() - started), flush=True)
+            enter_phase(args, "start-up")
+            print("  %s" % ", ".join(startup), flush=True)
             phase_startup(args, startup, rounds)
         throughput = [name for name in args.configs if name in THROUGHPUT] if not args.startup_only else []
         if throughput:
-            print("== throughput: %s (%.0f s)" % (", ".join(throughput), time.monotonic() - started), flush=True)
-            phase_throughput(args, throughput, rounds, warmups)
+            enter_phase(args, "throughput")
+            print("  %s" % ", ".join(throughput), flush=True)
+            phase_throughput(args, throughput, rounds, warmups, scenarios)
         for scenario in ("pause", "crash", "leak"):
-            if scenario in args.configs and not args.startup_only:
-                print("== scenario %s (%.0f s)" % (scenario, time.monotonic() - started), flush=True)
+            if scenario in args.configs and scenario not in scenarios and not args.startup_only:
+                enter_phase(args, "scenario %s" % scenario)
                 scenarios[scenario] = run_scenario(scenario, args)
         grpc = [name for name in args.configs if name in GRPC] if not args.startup_only else []
         if grpc:
-            print("== gRPC: %s (%.0f s)" % (", ".join(grpc), time.monotonic() - started), flush=True)
+            enter_phase(args, "gRPC")
+            print("  %s" % ", ".join(grpc), flush=True)
             phase_grpc(args, grpc, rounds, warmups)
     except KeyboardInterrupt:
         print("\nInterrupted: stopping every server started", file=sys.stderr, flush=True)
@@ -1259,13 +1415,15 @@ def main():
         sys.exit(130)
     finally:
         stop_all(list(ALIVE))
+    enter_phase(args, None)
     java = subprocess.run([args.java, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     meta = {"date": datetime.date.today().isoformat(), "machine": platform.node() or "this machine",
             "cpus": os.cpu_count(), "ram_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30,
             "os": "%s %s" % (platform.system(), platform.release()),
             "java": java.split('"')[1] if '"' in java else java, "rounds": args.rounds, "workers": args.workers,
             "heap_mb": args.heap_mb, "connections": args.connections, "duration": args.duration,
-            "warmup_window": args.warmup_window, "warmup_max": args.warmup_max,
+            "warmup_window": args.warmup_window, "warmup_max": args.warmup_max, "warmup_min": args.warmup_min,
+            "scenario_warmup": args.scenario_warmup, "phases_s": args.phases,
             "steady_tolerance": args.steady_tolerance, "open_duration": args.open_duration, "cache": args.cache,
             "open_loop_rates": args.open_rates, "cache_prepared_s": prepared,
             "scenario_rate": args.scenario_rate, "scenario_duration": args.scenario_duration,
