@@ -481,27 +481,37 @@ def open_loop(deployment, path, rate, duration, warmup=0, connections=64):
                                          "--warmup", str(warmup), "--connections", str(connections)])
 
 
-def steady_warmup(window_rps, args, cold=False):
-    """Warm up until throughput stops rising: windows of args.warmup_window seconds until two
-    windows in a row are not more than args.steady_tolerance above the best window before
-    them, at most args.warmup_max seconds; a cold JVM's first load for at least
-    args.warmup_min seconds (its JIT compiles the hot code in tiers, and a plateau between
-    two tiers is not the steady state). window_rps(seconds) runs one window and returns its
-    requests/s."""
+def steady_windows(window_rps, args, connections, cap):
+    """Windows of args.warmup_window seconds at a load of connections until two windows in a
+    row are not more than args.steady_tolerance above the best window before them, or cap
+    seconds: (requests/s of each window, "steady" or "cap")."""
     rates = []
     started = time.monotonic()
-    minimum = args.warmup_min if cold else 0
     while True:
-        rates.append(window_rps(args.warmup_window))
-        if len(rates) >= 3 and time.monotonic() - started >= minimum \
-                and max(rates[-2:]) <= max(rates[:-2]) * (1 + args.steady_tolerance):
-            reason = "steady"
-            break
-        if time.monotonic() - started + args.warmup_window > args.warmup_max:
-            reason = "cap"
-            break
-    return {"windows_rps": [round(rate) for rate in rates], "seconds": round(time.monotonic() - started, 1),
-            "reason": reason}
+        rates.append(window_rps(args.warmup_window, connections))
+        if len(rates) >= 3 and max(rates[-2:]) <= max(rates[:-2]) * (1 + args.steady_tolerance):
+            return [round(rate) for rate in rates], "steady"
+        if time.monotonic() - started + args.warmup_window > cap:
+            return [round(rate) for rate in rates], "cap"
+
+
+def steady_warmup(window_rps, args, connections=None, cold=False):
+    """Warm up until throughput stops rising (steady_windows) at the measured load
+    (connections), within args.warmup_max seconds. A cold JVM first goes through the same
+    rule at a light load (args.warmup_light connections), for at most half of that time:
+    there the JIT's compiler threads get the processors instead of sharing them with a
+    request thread per connection, and a plateau between two of its tiers is not taken for
+    the steady state. window_rps(seconds, connections) runs one window and returns its
+    requests/s."""
+    connections = connections or args.connections
+    started = time.monotonic()
+    warmup = {}
+    if cold:
+        warmup["light_rps"], warmup["light_reason"] = steady_windows(window_rps, args, args.warmup_light,
+                                                                     args.warmup_max / 2)
+    rates, reason = steady_windows(window_rps, args, connections, args.warmup_max - (time.monotonic() - started))
+    warmup.update({"windows_rps": rates, "seconds": round(time.monotonic() - started, 1), "reason": reason})
+    return warmup
 
 
 def measured(deployment, run):
@@ -512,18 +522,15 @@ def measured(deployment, run):
     return report
 
 
-def start_together(starters):
-    """Start deployments whose start-up is not measured, as many at a time as there are
-    processors (a JVM's start is mostly one thread): {name: () -> Deployment} -> {name: Deployment},
-    printing when each serves. A failed start fails the phase, which stops every deployment."""
-    started = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+def start_each(starters, into):
+    """Start deployments one after the other (two JVMs starting side by side on 2 cores take
+    longer than one after the other), {name: () -> Deployment}, into a dict, printing when
+    each serves."""
+    for name, starter in starters.items():
         at = time.monotonic()
-        futures = {pool.submit(starter): name for name, starter in starters.items()}
-        for future in concurrent.futures.as_completed(futures):
-            started[futures[future]] = future.result()
-            print("  %-18s serving after %.1f s" % (futures[future], time.monotonic() - at), flush=True)
-    return {name: started[name] for name in starters}
+        into[name] = starter()
+        print("  %-18s serving after %.1f s" % (name, time.monotonic() - at), flush=True)
+    return into
 
 
 def rotated(names, index):
@@ -547,10 +554,17 @@ def enter_phase(args, name):
         print("== %s (%.0f s)" % (name, now - args.started), flush=True)
 
 
+def warmup_windows(warmup):
+    """The requests/s of a warm-up's windows, its light stage's first."""
+    light = warmup.get("light_rps")
+    full = " ".join(str(rate) for rate in warmup["windows_rps"])
+    return "light %s (%s), then %s" % (" ".join(str(rate) for rate in light), warmup["light_reason"], full) \
+        if light else full
+
+
 def print_warmup(name, what, warmup):
-    print("  warm-up %-18s %-8s %s after %.0f s (%s: %s)" % (
-        name, what, warmup["reason"], warmup["seconds"], "requests/s per window",
-        " ".join(str(rate) for rate in warmup["windows_rps"])), flush=True)
+    print("  warm-up %-18s %-8s %s after %.0f s (requests/s per window: %s)" % (
+        name, what, warmup["reason"], warmup["seconds"], warmup_windows(warmup)), flush=True)
 
 
 # -- the configurations -----------------------------------------------------------------
@@ -587,8 +601,7 @@ def phase_throughput(args, names, rounds, warmups, scenarios):
     deployments = {}
     reused = reused_scenarios(args, names)
     try:
-        deployments.update(start_together({name: (lambda name=name: start_throughput(name, args, reused))
-                                           for name in names}))
+        start_each({name: (lambda name=name: start_throughput(name, args, reused)) for name in names}, deployments)
         endpoints = ENDPOINTS + (STATE_ENDPOINTS if args.state else [])
 
         def runs(endpoint):
@@ -597,7 +610,7 @@ def phase_throughput(args, names, rounds, warmups, scenarios):
             for name in runs(endpoint):
                 port = deployments[name].port
                 warmups.setdefault(name, {})[endpoint] = warmup = steady_warmup(
-                    lambda seconds: wrk(port, endpoint, seconds, args.connections)["rps"], args,
+                    lambda seconds, connections: wrk(port, endpoint, seconds, connections)["rps"], args,
                     cold=endpoint == endpoints[0])
                 print_warmup(name, endpoint, warmup)
         for index in range(args.rounds):
@@ -615,7 +628,7 @@ def phase_throughput(args, names, rounds, warmups, scenarios):
             print("  round %d of %d: %s" % (index + 1, args.rounds, ", ".join(
                 "%s %.0f/s" % (name, record[name]["hello.rps"]) for name in names)), flush=True)
         open_names = [name for name in ("single", "forker") if name in names]
-        if "single" in names:
+        if "single" in names and args.open_loads:
             capacity = statistics.median(rounds[index]["single"]["alloc.rps"] for index in range(args.rounds))
             args.open_rates = {load: max(1, int(capacity * int(load) / 100)) for load in args.open_loads}
             print("  one JVM's alloc capacity %.0f requests/s: open loop at %s" % (
@@ -627,12 +640,12 @@ def phase_throughput(args, names, rounds, warmups, scenarios):
                         for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors"):
                             rounds[index][name]["alloc_open_%s.%s" % (label, key)] = report[key]
         if "hey" in args.configs:
-            # --quick: the row the modes are compared on (one JVM, shared, reuseport) only
-            hey_names = [name for name in names if not args.quick or name in ("single", "forker", "forker-reuseport")]
+            # --quick: one JVM and forker shared only
+            hey_names = [name for name in names if not args.quick or name in ("single", "forker")]
             for name in hey_names:
                 port = deployments[name].port
                 warmups.setdefault(name, {})["hey"] = warmup = steady_warmup(
-                    lambda seconds: hey(port, "hello", seconds, args.connections)["rps"], args)
+                    lambda seconds, connections: hey(port, "hello", seconds, connections)["rps"], args)
                 print_warmup(name, "hey", warmup)
             for index in range(args.rounds):
                 for name in rotated(hey_names, index):
@@ -715,15 +728,15 @@ def phase_grpc(args, names, rounds, warmups):
             # The gRPC server starts after the web server answers
             wait_until(lambda: accepts(grpc_ports[name]), 60)
             return deployment
-        deployments.update(start_together({name: (lambda name=name: start(name)) for name in names}))
+        start_each({name: (lambda name=name: start(name)) for name in names}, deployments)
 
-        def calls(name, seconds):
+        def calls(name, seconds, channels=GRPC_CHANNELS):
             # 1 s of the client's own warm-up first: its channels connect there, not in the window
-            return load_client(args.java, ["grpc", "--port", str(grpc_ports[name]), "--channels", "8",
+            return load_client(args.java, ["grpc", "--port", str(grpc_ports[name]), "--channels", str(channels),
                                            "--duration", str(seconds), "--warmup", "1"])
         for name in names:
-            warmups.setdefault(name, {})["grpc"] = warmup = steady_warmup(lambda s: calls(name, s)["rps"], args,
-                                                                          cold=True)
+            warmups.setdefault(name, {})["grpc"] = warmup = steady_warmup(
+                lambda seconds, channels: calls(name, seconds, channels)["rps"], args, GRPC_CHANNELS, cold=True)
             print_warmup(name, "grpc", warmup)
         for index in range(args.rounds):
             for name in rotated(names, index):
@@ -826,8 +839,8 @@ def run_scenario(scenario, args, warm=None, turn_off=True):
     print("  %s: %s" % (scenario, setup["what"]), flush=True)
     names = ("single", "forker")
     reuse = warm is not None and scenario in RUNTIME_FAULTS and all(name in warm for name in names)
-    deployments = warm if reuse else start_together(
-        {name: (lambda name=name: start_scenario_deployment(name, scenario, setup, args)) for name in names})
+    deployments = warm if reuse else start_each(
+        {name: (lambda name=name: start_scenario_deployment(name, scenario, setup, args)) for name in names}, {})
     for name in names:
         reused = reuse
         deployment = deployments[name]
@@ -843,7 +856,7 @@ def run_scenario(scenario, args, warm=None, turn_off=True):
                 warmup = {"windows_rps": [args.scenario_rate], "seconds": round(time.monotonic() - at, 1),
                           "reason": "fixed"}
             else:
-                report = wrk(deployment.port, "hello", args.scenario_warmup, args.connections)
+                report = wrk(deployment.port, "hello", args.scenario_warmup, args.warmup_light)
                 warmup = {"windows_rps": [round(report["rps"])], "seconds": round(time.monotonic() - at, 1),
                           "reason": "fixed"}
             print_warmup(name, scenario, warmup)
@@ -1015,13 +1028,14 @@ def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
              "",
              "**Steady state.** Before any figure is measured, each configuration serves the load of that figure "
              "in windows of %g s until two windows in a row are not more than %g%% above the best window "
-             "before them (throughput has stopped rising), for at most %g s, and a JVM's first load (cold) for at "
-             "least %g s, as the JIT's last tier can follow a plateau; the windows of every warm-up are listed at "
-             "the end. The throughput configurations then stay alive and warm through %d interleaved rounds (order "
-             "rotated each round) of %d s per figure. Each figure is the median over rounds, with min–max in "
-             "brackets; ratios are medians of per-round ratios." % (
-                 meta["warmup_window"], 100 * meta["steady_tolerance"], meta["warmup_max"],
-                 meta.get("warmup_min", 0), meta["rounds"], meta["duration"]),
+             "before them (throughput has stopped rising), a JVM's first load first at a light load (%d "
+             "connections), where the JIT's compiler threads get the processors instead of sharing them with a "
+             "request thread per connection, then at the measured load, for at most %g s in all; the windows of every warm-up are "
+             "listed at the end. The throughput configurations then stay alive and warm through %d interleaved "
+             "rounds (order rotated each round) of %d s per figure. Each figure is the median over rounds, with "
+             "min–max in brackets; ratios are medians of per-round ratios." % (
+                 meta["warmup_window"], 100 * meta["steady_tolerance"], meta.get("warmup_light", 2),
+                 meta["warmup_max"], meta["rounds"], meta["duration"]),
              ""]
     if scenarios:
         lines += ["### Where prefork wins or loses: faults (open loop)", "",
@@ -1155,14 +1169,14 @@ def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
         ", ".join("%s %d" % (LABELS.get(name, name), count) for name, count in errors.items()))]
     if warmups:
         lines += ["", "### Warm-up windows", "",
-                  "Requests/s of each warm-up window (%g s each) until throughput stopped rising (`steady`) or the "
-                  "%g s cap (`cap`); the leak scenario warms up at its own fixed rate for 3 s (`fixed`)." % (meta["warmup_window"], meta["warmup_max"]), "",
+                  "Requests/s of each warm-up window (%g s each), at the light load (a JVM's first load) then at the measured load, "
+                  "until throughput stopped rising (`steady`) or the cap (`cap`: half of the %g s for the light "
+                  "stage, the rest for the measured load)." % (meta["warmup_window"], meta["warmup_max"]), "",
                   "| Configuration | Load | Windows (requests/s) | Seconds | Ended |", "|---|---|---|---:|---|"]
         for name, loads in warmups.items():
             for load, warmup in loads.items():
                 lines.append("| %s | %s | %s | %.0f | %s |" % (
-                    LABELS.get(name, name), load, " ".join(str(rate) for rate in warmup["windows_rps"]),
-                    warmup["seconds"], warmup["reason"]))
+                    LABELS.get(name, name), load, warmup_windows(warmup), warmup["seconds"], warmup["reason"]))
     return "\n".join(lines) + "\n"
 
 
@@ -1226,11 +1240,12 @@ THROUGHPUT = ["single", "forker-1", "forker", "forker-reuseport", "nginx"]
 # not in what a request costs once there; a session or an eviction means the same only
 # where the application is one
 MATRIX = {"hello": THROUGHPUT, "alloc": ["single", "forker", "nginx"],
-          "locked": ["single", "forker", "forker-reuseport", "nginx"],
+          "locked": ["single", "forker", "nginx"],
           "session": ["single", "forker"], "evict": ["single", "forker"]}
 STARTUP = ["single", "forker", "start-all-at-once", "start-one-at-a-time", "start-no-cache", "boot40-single",
            "boot40-forker"]
 GRPC = ["grpc-single", "grpc-forker"]
+GRPC_CHANNELS = 8
 LABELS = {
     "single": "one JVM",
     "forker-1": "forker, 1 worker",
@@ -1256,10 +1271,13 @@ BASES = {name: "single" for name in THROUGHPUT + STARTUP if name != "single"}
 BASES.update({"boot40-single": None, "boot40-forker": "boot40-single", "grpc-forker": "grpc-single"})
 SELECTABLE = list(dict.fromkeys(THROUGHPUT + STARTUP + GRPC + ["hey", "pause", "crash", "leak"]))
 # The start-up phase of the default run: the start-up targets. --startup-only runs every STARTUP
-# configuration (without the startup cache, the JPA + Thymeleaf sample)
+# configuration (without the startup cache, the JPA + Thymeleaf sample); gRPC runs when asked for
+# (--configs grpc-single,grpc-forker): the default run keeps to its 15 minutes on 2 cores
 DEFAULT_CONFIGS = ["single", "forker-1", "forker", "forker-reuseport", "nginx", "hey", "pause", "crash", "leak",
-                   "start-all-at-once", "start-one-at-a-time", "grpc-single", "grpc-forker"]
-QUICK_CONFIGS = ["single", "forker-1", "forker", "forker-reuseport", "nginx", "hey", "pause", "crash", "leak"]
+                   "start-all-at-once", "start-one-at-a-time"]
+# --quick: forker's own cost (1 worker), forker against one JVM and nginx, the scenarios; the
+# modes compared in the default run only
+QUICK_CONFIGS = ["single", "forker-1", "forker", "nginx", "hey", "pause", "crash", "leak"]
 
 
 def prepare_cache(args):
@@ -1285,8 +1303,9 @@ def on_signal(signum, frame):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="a shorter run (at most 5 minutes on 2 cores): 2 rounds of shorter loads and scenarios, "
-                             "alloc open loop at 50%% only, without the start-up phase, the JPA sample and gRPC; "
+                        help="a shorter run (at most 5 minutes on 2 cores): 2 rounds of shorter loads and scenarios, without "
+                             "forker reuseport, the start-up phase and the open loop, hey on one JVM and forker "
+                             "shared only; "
                              "writes quick.* unless --output is given")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3, --quick 2)")
     parser.add_argument("--duration", type=int, default=None,
@@ -1294,29 +1313,29 @@ def main():
     parser.add_argument("--warmup-window", type=float, default=None,
                         help="seconds of each warm-up window (default 2, --quick 1)")
     parser.add_argument("--warmup-max", type=float, default=None,
-                        help="most seconds of warm-up per configuration and load (default 30, --quick 6)")
-    parser.add_argument("--warmup-min", type=float, default=None,
-                        help="least seconds of warm-up of a cold JVM's first load (default 16, --quick 0)")
+                        help="most seconds of warm-up per configuration and load, both stages (default 30, --quick 6)")
+    parser.add_argument("--warmup-light", type=int, default=2,
+                        help="connections (gRPC: channels) of the light first stage of a JVM's first warm-up (default 2)")
     parser.add_argument("--steady-tolerance", type=float, default=0.03,
                         help="warm-up ends when two windows in a row are not more than this fraction above the best "
                              "window before them (default 0.03)")
     parser.add_argument("--open-duration", type=int, default=None,
                         help="seconds of each open-loop alloc run (default 4, --quick 2), after 1 s of warm-up")
-    parser.add_argument("--open-loads", default="50",
+    parser.add_argument("--open-loads", default=None,
                         help="comma-separated loads of the open-loop alloc runs, in %% of one JVM's alloc capacity "
-                             "(default 50; 80 shows the queueing near saturation, with a wide spread)")
+                             "(default 50, --quick none; 80 shows the queueing near saturation, with a wide spread)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--heap-mb", type=int, default=1024, help="total heap of every configuration")
     parser.add_argument("--workers", type=int, default=os.cpu_count(),
                         help="N: forker's workers and nginx's JVMs (default: the processors)")
     parser.add_argument("--scenario-rate", type=int, default=1000, help="requests/s of the fault scenarios")
     parser.add_argument("--scenario-duration", type=int, default=None,
-                        help="seconds of the pause and crash scenarios (default 12, --quick 8)")
+                        help="seconds of the pause and crash scenarios (default 12, --quick 6)")
     parser.add_argument("--scenario-warmup", type=int, default=None,
                         help="seconds of /hello warm-up of a pause or crash scenario's own deployments (default 10, "
                              "--quick 4); with the throughput phase in the run, they reuse its warm deployments")
     parser.add_argument("--leak-duration", type=int, default=None,
-                        help="seconds of the leak scenario (default 30, --quick 12); the leak fills one JVM's heap "
+                        help="seconds of the leak scenario (default 30, --quick 8); the leak fills one JVM's heap "
                              "in about half of it")
     parser.add_argument("--pause-live-mb", type=int, default=128, help="live set of every JVM in the pause scenario")
     parser.add_argument("--pause-interval-ms", type=int, default=3000, help="System.gc() interval of every JVM")
@@ -1351,13 +1370,13 @@ def main():
     args.duration = args.duration or (2 if args.quick else 3)
     args.warmup_window = args.warmup_window or (1 if args.quick else 2)
     args.warmup_max = args.warmup_max or (6 if args.quick else 30)
-    args.warmup_min = args.warmup_min if args.warmup_min is not None else (0 if args.quick else 16)
     args.open_duration = args.open_duration or (2 if args.quick else 4)
     args.open_warmup = 1
-    args.open_loads = [load.strip() for load in args.open_loads.split(",") if load.strip()]
-    args.scenario_duration = args.scenario_duration or (8 if args.quick else 12)
+    args.open_loads = [load.strip() for load in (args.open_loads if args.open_loads is not None
+                                                 else "" if args.quick else "50").split(",") if load.strip()]
+    args.scenario_duration = args.scenario_duration or (6 if args.quick else 12)
     args.scenario_warmup = args.scenario_warmup or (4 if args.quick else 10)
-    args.leak_duration = args.leak_duration or (12 if args.quick else 30)
+    args.leak_duration = args.leak_duration or (8 if args.quick else 30)
     args.leak_warmup = 3
     args.open_rates = {}
     args.configs = args.configs.split(",") if args.configs else (
@@ -1422,7 +1441,7 @@ def main():
             "os": "%s %s" % (platform.system(), platform.release()),
             "java": java.split('"')[1] if '"' in java else java, "rounds": args.rounds, "workers": args.workers,
             "heap_mb": args.heap_mb, "connections": args.connections, "duration": args.duration,
-            "warmup_window": args.warmup_window, "warmup_max": args.warmup_max, "warmup_min": args.warmup_min,
+            "warmup_window": args.warmup_window, "warmup_max": args.warmup_max, "warmup_light": args.warmup_light,
             "scenario_warmup": args.scenario_warmup, "phases_s": args.phases,
             "steady_tolerance": args.steady_tolerance, "open_duration": args.open_duration, "cache": args.cache,
             "open_loop_rates": args.open_rates, "cache_prepared_s": prepared,
