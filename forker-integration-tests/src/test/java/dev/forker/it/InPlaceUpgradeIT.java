@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,11 +111,19 @@ class InPlaceUpgradeIT {
 		LoadLoop keepAlive;
 		long started;
 		long took;
+		// An operator's status requests through the upgrade: the workers answer them from
+		// the master, and while it replaces itself they answer 503 at once (no 500, no
+		// ERROR)
+		Map<Integer, Integer> statusCodes = new ConcurrentHashMap<>();
+		AtomicBoolean polling = new AtomicBoolean(true);
+		Thread statusPoller = new Thread(() -> pollStatus(statusCodes, polling), "status-poller");
+		statusPoller.setDaemon(true);
 		try (LoadLoop loop = LoadLoop.start(target, "/worker", 4, 400_000);
 				LoadLoop pool = LoadLoop.startKeepAlive(target, "/worker", 8, 2_000_000)) {
 			load = loop;
 			keepAlive = pool;
 			started = System.nanoTime();
+			statusPoller.start();
 			this.forker.signal("USR2");
 			this.forker.awaitOutput("replaces itself and keeps its 2 workers", Duration.ofSeconds(60));
 			// The control channel that answers /actuator/forker is down while the master
@@ -130,12 +141,21 @@ class InPlaceUpgradeIT {
 				});
 			took = System.nanoTime() - started;
 		}
+		finally {
+			polling.set(false);
+			statusPoller.join(10_000);
+		}
 		JsonNode status = this.forker.status();
 		assertThat(status.at("/master/pid").asLong()).isEqualTo(this.forker.pid());
 		assertThat(this.forker.process().isAlive()).isTrue();
 		report(String.format("in-place upgrade (SIGUSR2, 2 -> 3 workers) done in %.1f s, new connections", took / 1e9),
 				load);
 		report("in-place upgrade (SIGUSR2, 2 -> 3 workers), keep-alive connections", keepAlive);
+		System.out
+			.println("GET /actuator/forker through the upgrade, by status (-1: no answer in time): " + statusCodes);
+		assertThat(statusCodes.keySet()).as("status answers through the upgrade: " + statusCodes)
+			.isSubsetOf(200, 503, -1)
+			.contains(200);
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.forker.livePids(before).isEmpty());
 		assertThat(load.failed()).as("requests lost during the upgrade: " + load).isZero();
 		assertThat(keepAlive.failed()).as("requests lost on keep-alive connections: " + keepAlive).isZero();
@@ -149,6 +169,29 @@ class InPlaceUpgradeIT {
 			.contains("In-place upgrade: the new master (pid " + this.forker.pid() + ") takes over the sockets");
 		this.forker.assertNoErrorsLogged("In-place upgrade failed", "LoggingFailureAnalysisReporter",
 				"APPLICATION FAILED TO START", "Failed to bind properties", "forker.mode");
+	}
+
+	private void pollStatus(Map<Integer, Integer> statusCodes, AtomicBoolean polling) {
+		while (polling.get()) {
+			int code;
+			try {
+				code = HttpProbe.get(this.forker.port(), "/actuator/forker").status();
+			}
+			catch (IOException ex) {
+				// No answer within HttpProbe's timeout: a busy machine while workers
+				// start
+				code = -1;
+			}
+			statusCodes.merge(code, 1, Integer::sum);
+			try {
+				// Paces the requests (about 10 a second); nothing waits on it
+				Thread.sleep(100);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
 	}
 
 	private static String postUpgrade(int port) throws IOException {
