@@ -703,19 +703,14 @@ class MasterTests {
 	@Test
 	void upgradeCheckThatDoesNotEndInTimeIsKilledAndTheUpgradeRefusedWithAWarning(CapturedOutput output) {
 		this.properties.getUpgrade().setCheckTimeout(Duration.ofSeconds(20));
-		start();
-		readyAll();
-		HangingCheck check = new HangingCheck();
-		this.master.replacement(check);
-		List<ControlMessage.CommandReply> replies = new ArrayList<>();
-		this.master.upgrade("SIGUSR2", replies::add);
+		HangingCheck check = upgradeWithAHangingCheck();
 		assertThat(check.results).hasSize(1);
 		advance(Duration.ofMillis(19_999));
-		assertThat(replies).isEmpty();
+		assertThat(check.replies).isEmpty();
 		assertThat(check.abandoned).isZero();
 		advance(Duration.ofMillis(1));
 		assertThat(check.abandoned).isOne();
-		assertThat(replies).singleElement().satisfies((reply) -> {
+		assertThat(check.replies).singleElement().satisfies((reply) -> {
 			assertThat(reply.accepted()).isFalse();
 			assertThat(reply.message()).contains("did not end within 20s", "(forker.upgrade.check-timeout=20s)",
 					"the running deployment carries on unchanged", "set forker.upgrade.check-timeout higher");
@@ -728,22 +723,17 @@ class MasterTests {
 		// The killed check's exit comes later, and changes nothing
 		check.results.get(0).accept("its check ended with signal 9 (SIGKILL)");
 		this.master.runPending();
-		assertThat(replies).hasSize(1);
+		assertThat(check.replies).hasSize(1);
 		assertThat(output.getOut()).doesNotContain("ERROR");
 	}
 
 	@Test
 	void upgradeCheckIsKilledWhenTheMasterStops() {
-		start();
-		readyAll();
-		HangingCheck check = new HangingCheck();
-		this.master.replacement(check);
-		List<ControlMessage.CommandReply> replies = new ArrayList<>();
-		this.master.upgrade("SIGUSR2", replies::add);
+		HangingCheck check = upgradeWithAHangingCheck();
 		this.master.onStopSignal("TERM");
 		tick();
 		assertThat(check.abandoned).isOne();
-		assertThat(replies).singleElement().satisfies((reply) -> {
+		assertThat(check.replies).singleElement().satisfies((reply) -> {
 			assertThat(reply.accepted()).isFalse();
 			assertThat(reply.message()).contains("the master is stopping");
 		});
@@ -754,25 +744,20 @@ class MasterTests {
 	@Test
 	void upgradeCanBeginAgainAfterACheckTimedOutAndTheLateResultOfTheOldCheckIsIgnored() {
 		this.properties.getUpgrade().setCheckTimeout(Duration.ofSeconds(10));
-		start();
-		readyAll();
-		HangingCheck check = new HangingCheck();
-		this.master.replacement(check);
-		List<ControlMessage.CommandReply> replies = new ArrayList<>();
-		this.master.upgrade("SIGUSR2", replies::add);
+		HangingCheck check = upgradeWithAHangingCheck();
 		advance(Duration.ofSeconds(10));
-		assertThat(replies).singleElement().satisfies((reply) -> assertThat(reply.accepted()).isFalse());
-		this.master.upgrade("SIGUSR2", replies::add);
+		assertThat(check.replies).singleElement().satisfies((reply) -> assertThat(reply.accepted()).isFalse());
+		this.master.upgrade("SIGUSR2", check.replies::add);
 		assertThat(check.results).hasSize(2);
-		assertThat(replies).as("the second upgrade is not refused as in progress").hasSize(1);
+		assertThat(check.replies).as("the second upgrade is not refused as in progress").hasSize(1);
 		// The first check passing late must not hand the master over
 		check.results.get(0).accept(null);
 		this.master.runPending();
-		assertThat(replies).hasSize(1);
+		assertThat(check.replies).hasSize(1);
 		assertThat(link(1000).sent()).noneMatch(ControlMessage.MasterReplacing.class::isInstance);
 		check.results.get(1).accept("its check ended with exit code 1");
 		this.master.runPending();
-		assertThat(replies).hasSize(2).last().satisfies((reply) -> {
+		assertThat(check.replies).hasSize(2).last().satisfies((reply) -> {
 			assertThat(reply.accepted()).isFalse();
 			assertThat(reply.message()).contains("did not pass its check", "exit code 1");
 		});
@@ -876,9 +861,20 @@ class MasterTests {
 	/**
 	 * A replacement whose check ends only when the test says so.
 	 */
+	private HangingCheck upgradeWithAHangingCheck() {
+		start();
+		readyAll();
+		HangingCheck check = new HangingCheck();
+		this.master.replacement(check);
+		this.master.upgrade("SIGUSR2", check.replies::add);
+		return check;
+	}
+
 	static final class HangingCheck implements MasterReplacement {
 
 		private final List<Consumer<@Nullable String>> results = new ArrayList<>();
+
+		private final List<ControlMessage.CommandReply> replies = new ArrayList<>();
 
 		private int abandoned;
 
