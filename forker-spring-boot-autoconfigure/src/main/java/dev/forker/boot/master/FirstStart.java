@@ -15,6 +15,8 @@ import static dev.forker.boot.master.LogText.format;
  * The first start of the workers: at most {@code forker.worker.start-concurrency} start
  * at once, the moment they are all ready is logged once, and a worker that fails before
  * any worker was ever ready stops forker, since restarting would only repeat the failure.
+ * Once one worker has been ready the application can start, and a worker that fails is
+ * restarted like any other.
  *
  * @since 0.1.0
  */
@@ -36,6 +38,8 @@ final class FirstStart {
 	private final long startedNanos;
 
 	private boolean everReady;
+
+	private boolean anyReady;
 
 	FirstStart(ForkerProperties properties, WorkerTable table, WorkerSpawner spawner, Shutdown shutdown, int port,
 			long startedNanos) {
@@ -69,6 +73,7 @@ final class FirstStart {
 	 */
 	void markEverReady() {
 		this.everReady = true;
+		this.anyReady = true;
 	}
 
 	/**
@@ -80,11 +85,21 @@ final class FirstStart {
 	}
 
 	/**
+	 * Whether any worker has been ready since the master started: the application can
+	 * start.
+	 * @return whether a worker has ever been ready
+	 */
+	boolean anyReady() {
+		return this.anyReady;
+	}
+
+	/**
 	 * A worker is ready: the next waits no longer, and the first time they are all ready
 	 * is logged.
 	 * @param now the time now
 	 */
 	void onReady(long now) {
+		this.anyReady = true;
 		startWaiting();
 		if (!this.everReady && this.table.readyCount() >= this.table.slotCount()) {
 			this.everReady = true;

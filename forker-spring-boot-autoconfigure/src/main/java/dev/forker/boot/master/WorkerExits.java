@@ -1,5 +1,6 @@
 package dev.forker.boot.master;
 
+import jnr.constants.platform.Signal;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -12,7 +13,8 @@ import static dev.forker.boot.master.LogText.capitalize;
 /**
  * Acts on a worker process that exited: it loses its roles and deliveries, and unless it
  * was meant to stop, its failure is reported and its slot restarted, taken over by its
- * replacement, or, before the application was ever ready, forker stops.
+ * replacement, or, when it failed of itself before any worker was ever ready, forker
+ * stops.
  *
  * @since 0.1.0
  */
@@ -20,6 +22,14 @@ final class WorkerExits {
 
 	// The master's category: operators configure one logger for the master
 	private static final Log logger = LogFactory.getLog(Master.class);
+
+	private static final int SIGHUP = Signal.SIGHUP.intValue();
+
+	private static final int SIGINT = Signal.SIGINT.intValue();
+
+	private static final int SIGKILL = Signal.SIGKILL.intValue();
+
+	private static final int SIGTERM = Signal.SIGTERM.intValue();
 
 	private final WorkerTable table;
 
@@ -86,7 +96,7 @@ final class WorkerExits {
 			return;
 		}
 		String failure = describeFailure(process, status);
-		if (!process.wasReady() && !this.firstStart.everReady()) {
+		if (!process.wasReady() && !this.firstStart.anyReady() && !stoppedFromOutside(process, status)) {
 			this.firstStart.failStart(process, failure);
 			return;
 		}
@@ -120,6 +130,21 @@ final class WorkerExits {
 		}
 		slot.current(null);
 		this.restarts.scheduleRestart(slot);
+	}
+
+	/**
+	 * Whether a process ended because something outside it and the master stopped it:
+	 * killed ({@code SIGKILL}, as the OOM killer and operators do), or ended by a signal
+	 * that asks a process to stop ({@code SIGTERM}, {@code SIGINT}, {@code SIGHUP}),
+	 * which a JVM answers by running its shutdown hooks and exiting with 128 plus the
+	 * signal's number. That says nothing of whether the application can start.
+	 */
+	private static boolean stoppedFromOutside(WorkerProcess process, ExitStatus status) {
+		if (process.killReason() != null) {
+			return false;
+		}
+		int signal = status.signaled() ? status.signal() : status.exitCode() - 128;
+		return signal == SIGHUP || signal == SIGINT || signal == SIGTERM || (signal == SIGKILL && status.signaled());
 	}
 
 	private String describeFailure(WorkerProcess process, ExitStatus status) {

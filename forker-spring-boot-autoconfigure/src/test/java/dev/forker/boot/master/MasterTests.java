@@ -223,6 +223,39 @@ class MasterTests {
 	}
 
 	@Test
+	void workerKilledFromOutsideBeforeAnyWorkerWasReadyIsRestarted(CapturedOutput output) {
+		start();
+		exit(1000, KILLED);
+		assertThat(output)
+			.contains("Worker 1 (pid 1000) exited unexpectedly with signal 9 (SIGKILL) before it was ready")
+			.doesNotContain("the application cannot start");
+		assertThat(this.master.isFinished()).isFalse();
+		advance(Duration.ofSeconds(2));
+		assertThat(output).contains("Restarting worker 1");
+		long restarted = pidOf(1);
+		assertThat(restarted).isNotEqualTo(1000);
+		// Stopped by an operator's SIGTERM: the JVM exits with 143 after its shutdown
+		// hooks
+		exit(restarted, STOPPED);
+		assertThat(this.master.isFinished()).isFalse();
+		advance(Duration.ofSeconds(5));
+		readyAll();
+		assertThat(this.master.status().master().readyWorkers()).isEqualTo(2);
+	}
+
+	@Test
+	void workerThatFailsBeforeItWasReadyIsRestartedOnceAnyWorkerWasReady(CapturedOutput output) {
+		start();
+		ready(1000);
+		exit(1001, CRASHED);
+		assertThat(output).contains("Worker 2 (pid 1001) exited unexpectedly with exit code 1 before it was ready")
+			.doesNotContain("the application cannot start");
+		assertThat(this.master.isFinished()).isFalse();
+		advance(Duration.ofSeconds(2));
+		assertThat(pidOf(2)).isNotEqualTo(1001);
+	}
+
+	@Test
 	void failureOfAWorkerThatWasNeverReadyIsRestartedOnceTheDeploymentWasReady() {
 		start();
 		readyAll();
@@ -249,6 +282,26 @@ class MasterTests {
 		exit(1001, KILLED);
 		assertThat(output).contains("Worker 2 (pid 1001) was killed by the master (signal 9 (SIGKILL)) because it "
 				+ "did not become ready within forker.worker.startup-timeout=20s before it was ready");
+		// Worker 1 has been ready: the application can start, and worker 2 is restarted
+		assertThat(this.master.isFinished()).isFalse();
+		advance(Duration.ofSeconds(2));
+		assertThat(output).contains("Restarting worker 2");
+		assertThat(pidOf(2)).isNotEqualTo(1001);
+	}
+
+	@Test
+	void startupTimeoutBeforeAnyWorkerWasReadyStopsTheStart(CapturedOutput output) {
+		this.properties.setWorkers(1);
+		this.properties.getWorker().setStartupTimeout(Duration.ofSeconds(20));
+		start();
+		advance(Duration.ofSeconds(21));
+		advance(Duration.ofSeconds(2));
+		assertThat(this.processes.signals(1000)).contains(new Signalled(1000, ProcessSignal.KILL, true));
+		exit(1000, KILLED);
+		assertThat(output).contains(
+				"Worker 1 (pid 1000) was killed by the master (signal 9 (SIGKILL)) because it "
+						+ "did not become ready within forker.worker.startup-timeout=20s before it was ready",
+				"No worker has been ready yet, so the application cannot start: forker stops.");
 		assertThat(this.master.exitCode()).isEqualTo(1);
 	}
 
