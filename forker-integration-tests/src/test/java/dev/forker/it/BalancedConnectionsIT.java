@@ -15,9 +15,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.grpc.ManagedChannel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
+
+import dev.forker.it.SharedDeployments.Deployment;
+import dev.forker.it.SharedDeployments.Shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -30,17 +35,31 @@ import static org.awaitility.Awaitility.await;
  * each worker's open connections, and connection-per-request traffic still reaches every
  * worker.
  */
+@ExtendWith(SharedDeployments.class)
 class BalancedConnectionsIT {
 
 	private static final int BURSTS = 3;
 
 	private static final double MOST_OF_FAIR_SHARE = 1.25;
 
+	@Test
+	void onTomcat(@Shared(Deployment.WEBMVC) ForkerProcess forker) throws Exception {
+		burstsOfKeepAliveConnectionsAreSharedEvenly(forker, "Tomcat", 2, new HttpOpener(forker.port()));
+	}
+
+	@Test
+	void onJetty(@Shared(Deployment.JETTY) ForkerProcess forker) throws Exception {
+		burstsOfKeepAliveConnectionsAreSharedEvenly(forker, "Jetty", 2, new HttpOpener(forker.port()));
+	}
+
+	@Test
+	void onReactorNetty(@Shared(Deployment.WEBFLUX) ForkerProcess forker) throws Exception {
+		burstsOfKeepAliveConnectionsAreSharedEvenly(forker, "Netty", 2, new HttpOpener(forker.port()));
+	}
+
 	@ParameterizedTest(name = "{0} with {2} workers")
-	@CsvSource({ "Tomcat, sample-webmvc, 2", "Jetty, sample-jetty, 2", "Netty, sample-webflux, 2",
-			"gRPC, sample-grpc, 2", "Tomcat, sample-webmvc, 4" })
-	void burstsOfKeepAliveConnectionsAreSharedEvenly(String server, String sample, int workers) throws Exception {
-		int connections = 16 * workers;
+	@CsvSource({ "gRPC, sample-grpc, 2", "Tomcat, sample-webmvc, 4" })
+	void onADeploymentOfItsOwn(String server, String sample, int workers) throws Exception {
 		int grpcPort = FreePorts.find();
 		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar(sample))
 			.name("balance-" + server.toLowerCase(Locale.ROOT) + "-" + workers)
@@ -48,34 +67,40 @@ class BalancedConnectionsIT {
 					"--forker.worker.heartbeat-interval=500ms")
 			.start()) {
 			forker.awaitOutput("All " + workers + " workers are ready", Duration.ofSeconds(120));
-			assertThat(forker.output()).contains("(shared mode)");
-			Collection<Long> pids = forker.awaitDistinctWorkers(workers, Duration.ofSeconds(30)).keySet();
-			Opener opener = server.equals("gRPC") ? new GrpcOpener(grpcPort) : new HttpOpener(forker.port());
-			for (int burst = 1; burst <= BURSTS; burst++) {
-				awaitNoOpenConnections(forker);
-				List<Held> held = openAtOnce(opener, connections);
-				try {
-					Map<Long, Integer> perWorker = new TreeMap<>();
-					held.forEach((connection) -> perWorker.merge(connection.pid(), 1, Integer::sum));
-					System.out.println(server + ", " + workers + " workers, burst " + burst + " of " + connections
-							+ " connections: " + perWorker.values());
-					assertThat(perWorker.keySet()).as("workers holding connections").isSubsetOf(pids);
-					assertThat(perWorker.values()).as("connections per worker, burst " + burst)
-						.allSatisfy((count) -> assertThat(count)
-							.isLessThanOrEqualTo((int) (MOST_OF_FAIR_SHARE * connections / workers)));
-					assertStatusShows(forker, perWorker);
-				}
-				finally {
-					for (Held connection : held) {
-						connection.close();
-					}
-				}
-			}
-			if (!server.equals("gRPC")) {
-				newConnectionPerRequestReachesEveryWorker(forker, pids);
-			}
-			forker.assertNoErrorsLogged();
+			burstsOfKeepAliveConnectionsAreSharedEvenly(forker, server, workers,
+					server.equals("gRPC") ? new GrpcOpener(grpcPort) : new HttpOpener(forker.port()));
 		}
+	}
+
+	private void burstsOfKeepAliveConnectionsAreSharedEvenly(ForkerProcess forker, String server, int workers,
+			Opener opener) throws Exception {
+		int connections = 16 * workers;
+		assertThat(forker.status().at("/master/mode").asString()).isEqualTo("shared");
+		Collection<Long> pids = forker.awaitDistinctWorkers(workers, Duration.ofSeconds(30)).keySet();
+		for (int burst = 1; burst <= BURSTS; burst++) {
+			awaitNoOpenConnections(forker);
+			List<Held> held = openAtOnce(opener, connections);
+			try {
+				Map<Long, Integer> perWorker = new TreeMap<>();
+				held.forEach((connection) -> perWorker.merge(connection.pid(), 1, Integer::sum));
+				System.out.println(server + ", " + workers + " workers, burst " + burst + " of " + connections
+						+ " connections: " + perWorker.values());
+				assertThat(perWorker.keySet()).as("workers holding connections").isSubsetOf(pids);
+				assertThat(perWorker.values()).as("connections per worker, burst " + burst)
+					.allSatisfy((count) -> assertThat(count)
+						.isLessThanOrEqualTo((int) (MOST_OF_FAIR_SHARE * connections / workers)));
+				assertStatusShows(forker, perWorker);
+			}
+			finally {
+				for (Held connection : held) {
+					connection.close();
+				}
+			}
+		}
+		if (!server.equals("gRPC")) {
+			newConnectionPerRequestReachesEveryWorker(forker, pids);
+		}
+		forker.assertNoErrorsLogged();
 	}
 
 	private void awaitNoOpenConnections(ForkerProcess forker) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import static org.awaitility.Awaitility.await;
  * Java 25 and later, a dynamic class data sharing archive before. The cache lives only in
  * a directory private to the user, and a new jar reaches the workers.
  */
+@Tag("jdk")
 class ClassDataSharingIT {
 
 	private static final boolean AOT = Runtime.version().feature() >= 25;

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import dev.forker.it.apps.classpath.ClasspathApplication;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A master started as {@code java -cp <class path> MainClass} starts its workers the same
  * way.
  */
+@Tag("jdk")
 class ClasspathLaunchIT {
 
 	@Test

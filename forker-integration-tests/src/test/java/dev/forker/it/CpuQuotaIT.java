@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  * own with a quota of one CPU, the way a container runtime starts a container with
  * {@code --cpus 1}. Needs a control group file system this user can write (root).
  */
+@Tag("jdk")
 class CpuQuotaIT {
 
 	@Test

@@ -19,11 +19,17 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.forker.it.SharedDeployments.Deployment;
+import dev.forker.it.SharedDeployments.Shared;
 import dev.forker.it.apps.crashing.CrashingApplication;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,63 +38,117 @@ import static org.awaitility.Awaitility.await;
 /**
  * Faults the master must survive, each against real processes under bounded load on
  * loopback, with what it saw reported in {@code target/faults.txt}. The durations are
- * short by default; the {@code faults} Maven profile runs the long versions.
+ * short by default; the {@code faults} Maven profile runs the long versions. The chaos
+ * runs on the {@link SharedDeployments shared Spring MVC deployment}.
  */
+@ExtendWith(SharedDeployments.class)
 class FaultsIT {
 
-	private static final Duration CHAOS = Duration.ofSeconds(Long.getLong("forker.it.faults.chaos-seconds", 16));
+	private static final Duration CHAOS = Duration.ofSeconds(Long.getLong("forker.it.faults.chaos-seconds", 10));
 
 	private static final int RESTARTS = Integer.getInteger("forker.it.faults.restarts", 100);
 
 	private static final int FLOOD = Integer.getInteger("forker.it.faults.flood-connections", 1000);
 
-	private static final Duration PAUSE = Duration.ofSeconds(Long.getLong("forker.it.faults.pause-seconds", 10));
+	private static final Duration PAUSE = Duration.ofSeconds(Long.getLong("forker.it.faults.pause-seconds", 5));
 
 	@Test
-	void chaosKillsARandomWorkerEveryTwoSeconds() throws Exception {
-		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar("sample-webmvc"))
-			.name("chaos")
-			.args("--forker.workers=2", "--forker.restart.initial-backoff=100ms", "--forker.restart.max-restarts=1000")
-			.start()) {
-			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(90));
-			forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
-			Resources before = Resources.of(forker.pid());
-			Random random = new Random(42);
-			int kills = 0;
-			LoadLoop load;
-			try (LoadLoop loop = LoadLoop.start(HttpProbe.Target.http(forker.port()), "/worker", 4, 10_000_000)) {
-				load = loop;
-				long end = System.nanoTime() + CHAOS.toNanos();
-				while (System.nanoTime() < end) {
-					List<Long> workers = workerPids(forker.pid());
-					if (!workers.isEmpty()) {
-						ForkerProcess.signal(workers.get(random.nextInt(workers.size())), "KILL");
-						kills++;
-					}
-					Thread.sleep(2000);
+	void chaosKillsARandomWorkerEveryTwoSeconds(@Shared(Deployment.WEBMVC) ForkerProcess forker) throws Exception {
+		Resources before = Resources.of(forker.pid());
+		Random random = new Random(42);
+		int kills = 0;
+		LoadLoop load;
+		try (LoadLoop loop = LoadLoop.start(HttpProbe.Target.http(forker.port()), "/worker", 4, 10_000_000)) {
+			load = loop;
+			long end = System.nanoTime() + CHAOS.toNanos();
+			while (System.nanoTime() < end) {
+				List<Long> workers = workerPids(forker.pid());
+				if (!workers.isEmpty()) {
+					ForkerProcess.signal(workers.get(random.nextInt(workers.size())), "KILL");
+					kills++;
 				}
+				Thread.sleep(2000);
 			}
-			await().atMost(Duration.ofSeconds(90))
-				.pollInterval(Duration.ofMillis(200))
-				.untilAsserted(() -> assertThat(readyWorkers(forker)).isEqualTo(2));
-			Resources after = Resources.of(forker.pid());
-			assertThat(forker.process().isAlive()).isTrue();
-			assertThat(zombieChildren(forker.pid())).isEmpty();
-			assertThat(after.descriptors()).as("descriptors of the master")
-				.isLessThanOrEqualTo(before.descriptors() + 2);
-			assertThat(after.rssKb()).as("resident memory of the master (kB)")
-				.isLessThanOrEqualTo(before.rssKb() + 16 * 1024);
-			report(String.format(
-					"chaos: %d workers killed with SIGKILL in %ds under load: %d requests succeeded, "
-							+ "%d failed (%.1f per kill); master descriptors %d -> %d, RSS %d -> %d kB; no zombie",
-					kills, CHAOS.toSeconds(), load.succeeded(), load.failed(), (double) load.failed() / kills,
-					before.descriptors(), after.descriptors(), before.rssKb(), after.rssKb()));
-			forker.signal("TERM");
-			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
 		}
+		await().atMost(Duration.ofSeconds(90))
+			.pollInterval(Duration.ofMillis(200))
+			.untilAsserted(() -> assertThat(readyWorkers(forker)).isEqualTo(2));
+		Resources after = Resources.of(forker.pid());
+		assertThat(forker.process().isAlive()).isTrue();
+		assertThat(zombieChildren(forker.pid())).isEmpty();
+		assertThat(after.descriptors()).as("descriptors of the master").isLessThanOrEqualTo(before.descriptors() + 2);
+		assertThat(after.rssKb()).as("resident memory of the master (kB)")
+			.isLessThanOrEqualTo(before.rssKb() + 16 * 1024);
+		report(String.format(
+				"chaos: %d workers killed with SIGKILL in %ds under load: %d requests succeeded, "
+						+ "%d failed (%.1f per kill); master descriptors %d -> %d, RSS %d -> %d kB; no zombie",
+				kills, CHAOS.toSeconds(), load.succeeded(), load.failed(), (double) load.failed() / kills,
+				before.descriptors(), after.descriptors(), before.rssKb(), after.rssKb()));
 	}
 
 	@Test
+	void workersKilledFromOutsideDuringTheFirstStartAndAfterItAreRestarted() throws Exception {
+		// One seed a run, printed: a failure can be replayed with -Dforker.it.faults.seed
+		long seed = Long.getLong("forker.it.faults.seed", System.nanoTime());
+		Random random = new Random(seed);
+		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar("sample-webmvc"))
+			.name("kills-during-start")
+			.args("--forker.workers=2", "--forker.restart.initial-backoff=100ms")
+			.start()) {
+			List<String> kills = new ArrayList<>();
+			// While both workers start: one, at a random moment of its start
+			forker.awaitOutput("Started worker 2", Duration.ofSeconds(60));
+			Thread.sleep(random.nextInt(3000));
+			kills.add(kill(forker, workerOf(forker, 1 + random.nextInt(2)), "during the first start"));
+			// Once one is ready: it, then the other, whatever that one is doing
+			// (starting, or
+			// restarting after the first kill)
+			long[] ready = new long[2];
+			await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+				Matcher readyLine = Pattern.compile("Worker (\\d) \\(pid (\\d+)\\) is ready after")
+					.matcher(forker.output());
+				ready[1] = 0;
+				while (readyLine.find()) {
+					if (ForkerProcess.isRunning(Long.parseLong(readyLine.group(2)))) {
+						ready[0] = Integer.parseInt(readyLine.group(1));
+						ready[1] = Long.parseLong(readyLine.group(2));
+					}
+				}
+				assertThat(ready[1]).as("a ready worker that runs").isPositive();
+			});
+			int readyId = (int) ready[0];
+			kills.add(kill(forker, ready[1], "once it was ready"));
+			Thread.sleep(random.nextInt(1000));
+			kills.add(kill(forker, workerOf(forker, 3 - readyId), "while the other restarted"));
+			await().atMost(Duration.ofSeconds(120))
+				.pollInterval(Duration.ofMillis(200))
+				.ignoreExceptions()
+				.untilAsserted(() -> assertThat(readyWorkers(forker)).isEqualTo(2));
+			// After the start, at a random moment
+			Thread.sleep(random.nextInt(2000));
+			kills.add(kill(forker, workerOf(forker, 1 + random.nextInt(2)), "after the start"));
+			await().atMost(Duration.ofSeconds(120))
+				.pollInterval(Duration.ofMillis(200))
+				.ignoreExceptions()
+				.untilAsserted(() -> assertThat(readyWorkers(forker)).isEqualTo(2));
+			forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
+			report("kills during and after the first start (seed " + seed + "): " + kills
+					+ "; both workers ready again, the master never stopped");
+			assertThat(forker.output()).as("seed " + seed).doesNotContain("the application cannot start");
+			forker.signal("TERM");
+			assertThat(forker.awaitExit(Duration.ofSeconds(60))).as("seed " + seed).isZero();
+			forker.assertNoErrorsLogged();
+		}
+	}
+
+	private static String kill(ForkerProcess forker, long pid, String when) throws Exception {
+		boolean wasReady = forker.output().contains("(pid " + pid + ") is ready after");
+		ForkerProcess.signal(pid, "KILL");
+		return "pid " + pid + " " + when + (wasReady ? " (ready)" : " (starting)");
+	}
+
+	@Test
+	@Tag("jdk")
 	void manyWorkerRestartsLeaveTheMastersDescriptorsAndMemoryAsTheyWere(@TempDir Path directory) throws Exception {
 		Path marker = directory.resolve("crash");
 		try (ForkerProcess forker = ForkerProcess.mainClass(CrashingApplication.class)

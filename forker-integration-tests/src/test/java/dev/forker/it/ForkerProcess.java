@@ -53,12 +53,42 @@ final class ForkerProcess implements AutoCloseable {
 	 */
 	private final boolean namespaced;
 
-	private ForkerProcess(Process process, Path log, int port, List<String> command, boolean namespaced) {
+	/**
+	 * Where in the log the output this object shows starts: 0 for the process's own
+	 * object, the size of the log at the time for a {@link #view()}.
+	 */
+	private final long offset;
+
+	/**
+	 * Whether {@link #close()} stops the processes: only the object that started them.
+	 */
+	private final boolean owner;
+
+	private ForkerProcess(Process process, Path log, int port, List<String> command, boolean namespaced, long offset,
+			boolean owner) {
 		this.process = process;
 		this.log = log;
 		this.port = port;
 		this.command = command;
 		this.namespaced = namespaced;
+		this.offset = offset;
+		this.owner = owner;
+	}
+
+	/**
+	 * Return the same running deployment, showing only the output logged from now on,
+	 * whose {@link #close()} leaves the processes running: what a test gets of a
+	 * deployment that other tests share (see {@link SharedDeployments}).
+	 * @return a view of this deployment from now on
+	 */
+	ForkerProcess view() {
+		try {
+			return new ForkerProcess(this.process, this.log, this.port, this.command, this.namespaced,
+					Files.size(this.log), false);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 	/**
@@ -122,9 +152,29 @@ final class ForkerProcess implements AutoCloseable {
 		return this.log;
 	}
 
+	/**
+	 * Return the output of the deployment: all of it, or for a {@link #view()} what was
+	 * logged since the view was taken.
+	 * @return the output
+	 */
 	String output() {
+		return output(this.offset);
+	}
+
+	/**
+	 * Return the whole output of the deployment, from its start, also for a
+	 * {@link #view()}.
+	 * @return the output
+	 */
+	String fullOutput() {
+		return output(0);
+	}
+
+	private String output(long from) {
 		try {
-			return Files.readString(this.log, StandardCharsets.UTF_8);
+			byte[] bytes = Files.readAllBytes(this.log);
+			int start = (int) Math.min(from, bytes.length);
+			return new String(bytes, start, bytes.length - start, StandardCharsets.UTF_8);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -170,7 +220,7 @@ final class ForkerProcess implements AutoCloseable {
 	 */
 	List<StartedWorker> startedWorkers() {
 		List<StartedWorker> workers = new ArrayList<>();
-		Matcher matcher = STARTED_WORKER.matcher(output());
+		Matcher matcher = STARTED_WORKER.matcher(output(0));
 		while (matcher.find()) {
 			workers.add(new StartedWorker(Integer.parseInt(matcher.group(1)), Long.parseLong(matcher.group(2))));
 		}
@@ -313,8 +363,14 @@ final class ForkerProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Stop the master and every worker it ever logged, unless this is a {@link #view()}.
+	 */
 	@Override
 	public void close() {
+		if (!this.owner) {
+			return;
+		}
 		Set<ProcessHandle> all = new LinkedHashSet<>();
 		this.process.toHandle().descendants().forEach(all::add);
 		for (long pid : startedPids()) {
@@ -387,6 +443,8 @@ final class ForkerProcess implements AutoCloseable {
 
 		private boolean defaultHeap = true;
 
+		private boolean allWorkersAtOnce = true;
+
 		private Builder(List<String> launch) {
 			this.launch = launch;
 		}
@@ -436,6 +494,18 @@ final class ForkerProcess implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * Leave the workers' start concurrency at forker's default, one worker at a time
+		 * on 2 cores, instead of the {@code -Dforker.worker.start-concurrency=0} (all at
+		 * once) the JVM gets by default to save a test a second or two per start. A
+		 * setting given as an argument wins over both.
+		 * @return this builder
+		 */
+		Builder withDefaultStartConcurrency() {
+			this.allWorkersAtOnce = false;
+			return this;
+		}
+
 		Builder directory(Path directory) {
 			this.directory = directory;
 			return this;
@@ -449,6 +519,9 @@ final class ForkerProcess implements AutoCloseable {
 				command.add("-Xmx256m");
 			}
 			command.add("-XX:TieredStopAtLevel=1");
+			if (this.allWorkersAtOnce) {
+				command.add("-Dforker.worker.start-concurrency=0");
+			}
 			command.addAll(this.jvmOptions);
 			command.addAll(this.launch);
 			command.add("--server.port=" + port);
@@ -462,7 +535,7 @@ final class ForkerProcess implements AutoCloseable {
 			}
 			builder.environment().keySet().removeIf((variable) -> variable.startsWith("FORKER_"));
 			builder.environment().putAll(this.environment);
-			return new ForkerProcess(builder.start(), log, port, command, this.wrapper.contains("unshare"));
+			return new ForkerProcess(builder.start(), log, port, command, this.wrapper.contains("unshare"), 0, true);
 		}
 
 	}

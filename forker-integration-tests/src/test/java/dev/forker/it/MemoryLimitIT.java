@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (cgroup v1 or v2, where this user may); elsewhere the limit is simulated with the test
  * hook {@code FORKER_TEST_MEMORY_LIMIT}.
  */
+@Tag("jdk")
 class MemoryLimitIT {
 
 	private static final long LIMIT = 2L << 30;

@@ -7,9 +7,11 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
+
+import dev.forker.it.SharedDeployments.Deployment;
+import dev.forker.it.SharedDeployments.Shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -19,8 +21,9 @@ import static org.awaitility.Awaitility.await;
  * its own parent and only the starter added, on a real PostgreSQL, stays logged in on 2
  * workers with every request on a new connection, through a rolling restart and a worker
  * crash; and a WebFlux session on Netty and a servlet session on Jetty keep their
- * attributes across workers.
+ * attributes across workers (on the {@link SharedDeployments shared deployments}).
  */
+@ExtendWith(SharedDeployments.class)
 class SessionsIT {
 
 	private static EmbeddedPostgres postgres;
@@ -80,29 +83,30 @@ class SessionsIT {
 		}
 	}
 
-	@ParameterizedTest(name = "{0}")
-	@ValueSource(strings = { "webflux", "jetty" })
-	void sessionKeepsItsAttributesAcrossWorkers(String sample) throws Exception {
-		try (ForkerProcess forker = ForkerProcess.jar(ForkerProcess.sampleJar("sample-" + sample))
-			.name("sessions-" + sample)
-			.args("--forker.workers=2")
-			.start()) {
-			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(120));
-			forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
-			Browser browser = new Browser(forker.port());
-			Set<Long> pids = new HashSet<>();
-			for (int visit = 1; visit <= 20; visit++) {
-				Browser.Page page = browser.get("/session/visits");
-				assertThat(page.status()).as(page.toString()).isEqualTo(200);
-				JsonNode answer = Json.parse(page.body());
-				assertThat(answer.get("visits").asInt()).as("visit " + visit + ": " + page.body()).isEqualTo(visit);
-				pids.add(answer.get("pid").asLong());
-			}
-			assertThat(pids).as("both workers served the session").hasSize(2);
-			forker.signal("TERM");
-			assertThat(forker.awaitExit(Duration.ofSeconds(60))).isZero();
-			forker.assertNoErrorsLogged();
+	@Test
+	void sessionKeepsItsAttributesAcrossWorkersOnReactorNetty(@Shared(Deployment.WEBFLUX) ForkerProcess forker)
+			throws Exception {
+		sessionKeepsItsAttributesAcrossWorkers(forker);
+	}
+
+	@Test
+	void sessionKeepsItsAttributesAcrossWorkersOnJetty(@Shared(Deployment.JETTY) ForkerProcess forker)
+			throws Exception {
+		sessionKeepsItsAttributesAcrossWorkers(forker);
+	}
+
+	private void sessionKeepsItsAttributesAcrossWorkers(ForkerProcess forker) throws Exception {
+		Browser browser = new Browser(forker.port());
+		Set<Long> pids = new HashSet<>();
+		for (int visit = 1; visit <= 20; visit++) {
+			Browser.Page page = browser.get("/session/visits");
+			assertThat(page.status()).as(page.toString()).isEqualTo(200);
+			JsonNode answer = Json.parse(page.body());
+			assertThat(answer.get("visits").asInt()).as("visit " + visit + ": " + page.body()).isEqualTo(visit);
+			pids.add(answer.get("pid").asLong());
 		}
+		assertThat(pids).as("both workers served the session").hasSize(2);
+		forker.assertNoErrorsLogged();
 	}
 
 	/**

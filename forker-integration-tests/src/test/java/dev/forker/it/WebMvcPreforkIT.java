@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -22,6 +23,7 @@ import static org.awaitility.Awaitility.await;
  * one started master across the tests of its life: serving, losing a worker, and
  * stopping.
  */
+@Tag("jdk")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebMvcPreforkIT {
@@ -32,6 +34,7 @@ class WebMvcPreforkIT {
 	void startSample() throws Exception {
 		this.forker = ForkerProcess.jar(ForkerProcess.sampleJar("sample-webmvc"))
 			.name("webmvc-default")
+			.withDefaultStartConcurrency()
 			.args("--forker.workers=2", "--forker.restart.initial-backoff=200ms")
 			.start();
 		this.forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(90));
