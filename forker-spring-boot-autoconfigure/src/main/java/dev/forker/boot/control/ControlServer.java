@@ -363,6 +363,7 @@ public final class ControlServer implements Closeable {
 	 * @param directory the directory
 	 */
 	public static void deleteDirectory(Path directory) {
+		StateDirectory.delete(directory);
 		try (DirectoryStream<Path> sockets = Files.newDirectoryStream(directory, "*.{sock,board,handover}")) {
 			for (Path socket : sockets) {
 				Files.deleteIfExists(socket);

@@ -20,6 +20,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
 
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ControlServer;
+import dev.forker.boot.control.StateDirectory;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.database.InMemoryDatabase;
 import dev.forker.boot.logging.LogForwarding;
@@ -95,6 +96,7 @@ final class MasterLauncher {
 			Path directory = (upgrade != null) ? reuseDirectory(upgrade.directory()) : ControlServer.createDirectory();
 			MasterConfig config;
 			try {
+				StateDirectory.create(directory, properties.getSessions().getMaxMemory().toBytes());
 				config = new MasterConfig(properties, commandLine, cache, processors, validator.maxWorkers(),
 						ports.served(), System.getenv(), MasterLogging.properties(environment), directory,
 						LogForwarding.hasFiles() ? directory.resolve(LOG_SOCKET) : null, List.of(),
@@ -119,7 +121,7 @@ final class MasterLauncher {
 					}
 				}
 			}
-			catch (RuntimeException ex) {
+			catch (IOException | RuntimeException ex) {
 				ControlServer.deleteDirectory(directory);
 				throw ex;
 			}

@@ -1,0 +1,142 @@
+package dev.forker.boot.control;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The directory of the state that every worker of a deployment shares directly, without
+ * the master on the path: HTTP sessions, one file each, and the log of cache
+ * invalidations. It lives on {@code /dev/shm} (a tmpfs: memory) when the host has one
+ * with room to spare, in a directory that only the owner can enter, and is reached
+ * through the link {@value #LINK} in the master's private directory, so that a worker
+ * finds it next to its control socket and a master that replaces itself in place, which
+ * keeps its private directory, keeps it too. Elsewhere (macOS, a small {@code /dev/shm})
+ * it is a directory inside the master's private directory.
+ *
+ * @since 0.1.0
+ */
+public final class StateDirectory {
+
+	/**
+	 * The name of the state directory, or of the link to it, in a master's private
+	 * directory.
+	 */
+	public static final String LINK = "state";
+
+	private static final Log logger = LogFactory.getLog(StateDirectory.class);
+
+	private static final Path SHARED_MEMORY = Path.of("/dev/shm");
+
+	private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+	private StateDirectory() {
+	}
+
+	/**
+	 * Return the state directory of the master whose control socket a worker connects to.
+	 * @param controlSocket the control socket
+	 * @return the directory (a link to it)
+	 */
+	public static Path of(Path controlSocket) {
+		return controlSocket.toAbsolutePath().getParent().resolve(LINK);
+	}
+
+	/**
+	 * Create the state directory of a master, unless it has one (a master that replaced
+	 * itself in place keeps the state of the one it replaced).
+	 * @param directory the master's private directory
+	 * @param neededBytes the memory the state may take at most
+	 * @return the state directory (the link to it)
+	 * @throws IOException if it cannot be created
+	 */
+	public static Path create(Path directory, long neededBytes) throws IOException {
+		Path link = directory.resolve(LINK);
+		if (Files.isDirectory(link)) {
+			return link;
+		}
+		Path sharedMemory = sharedMemory(neededBytes);
+		if (sharedMemory != null) {
+			Path target = Files.createTempDirectory(sharedMemory, "forker-", ownerOnly());
+			try {
+				Files.createSymbolicLink(link, target);
+				return link;
+			}
+			catch (IOException | UnsupportedOperationException ex) {
+				Files.deleteIfExists(target);
+				logger.debug("Could not link " + link + " to " + target + ": the state stays in " + directory, ex);
+			}
+		}
+		Files.createDirectory(link, ownerOnly());
+		return link;
+	}
+
+	/**
+	 * Delete the state directory of a master with everything in it.
+	 * @param directory the master's private directory
+	 */
+	public static void delete(Path directory) {
+		Path link = directory.resolve(LINK);
+		try {
+			if (Files.isSymbolicLink(link)) {
+				Path target = Files.readSymbolicLink(link);
+				deleteTree(target);
+				Files.deleteIfExists(link);
+			}
+			else if (Files.isDirectory(link, LinkOption.NOFOLLOW_LINKS)) {
+				deleteTree(link);
+			}
+		}
+		catch (IOException ex) {
+			logger.debug("Could not delete the shared state in " + link, ex);
+		}
+	}
+
+	private static void deleteTree(Path path) throws IOException {
+		if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+			try (DirectoryStream<Path> entries = Files.newDirectoryStream(path)) {
+				for (Path entry : entries) {
+					deleteTree(entry);
+				}
+			}
+		}
+		Files.deleteIfExists(path);
+	}
+
+	private static @Nullable Path sharedMemory(long neededBytes) {
+		try {
+			if (!Files.isDirectory(SHARED_MEMORY) || !Files.isWritable(SHARED_MEMORY)) {
+				return null;
+			}
+			FileStore store = Files.getFileStore(SHARED_MEMORY);
+			// Room for the state twice over: /dev/shm is shared with the rest of the
+			// host (64 MB in a Docker container by default)
+			if (store.getUsableSpace() < 2 * neededBytes) {
+				logger.info("Shared state (HTTP sessions, cache invalidations) is kept in the master's private "
+						+ "directory rather than in " + SHARED_MEMORY + ", which has " + store.getUsableSpace()
+						+ " bytes free, less than twice forker.sessions.max-memory (" + neededBytes + " bytes)");
+				return null;
+			}
+			return SHARED_MEMORY;
+		}
+		catch (IOException | SecurityException ex) {
+			return null;
+		}
+	}
+
+	private static FileAttribute<Set<PosixFilePermission>> ownerOnly() {
+		return PosixFilePermissions.asFileAttribute(OWNER_ONLY);
+	}
+
+}
