@@ -619,25 +619,36 @@ public class ForkerProperties {
 
 		/**
 		 * Whether the workers keep HTTP sessions (servlet HttpSession, WebFlux
-		 * WebSession) in the master, through Spring Session, so that every worker sees
-		 * every session and a rolling restart or a crash logs nobody out. Off, or when
-		 * the application configures its own Spring Session store, each worker keeps its
-		 * own sessions as usual.
+		 * WebSession) through Spring Session in files every worker reads and writes
+		 * directly (in memory, on /dev/shm, when the host has room), so that every worker
+		 * sees every session and a rolling restart or a crash logs nobody out. Off, or
+		 * when the application configures its own Spring Session store, each worker keeps
+		 * its own sessions as usual.
 		 */
 		private boolean enabled = true;
 
 		/**
-		 * Largest number of sessions the master keeps. When it is reached, the sessions
-		 * used least recently make room for new ones.
+		 * Largest number of sessions kept. The master checks every second (every few
+		 * seconds past 10,000 sessions): over it, the sessions nearest to expiry (for one
+		 * timeout, the least recently used) make room.
 		 */
 		private int maxSessions = 100_000;
 
 		/**
-		 * Largest memory the master's sessions take, their serialized form and an
-		 * estimate of the rest. When it is reached, the sessions used least recently make
-		 * room for new ones.
+		 * Largest memory the sessions take, their serialized form and an estimate of the
+		 * file system's own. Over it, the sessions nearest to expiry make room.
 		 */
 		private DataSize maxMemory = DataSize.ofMegabytes(64);
+
+		/**
+		 * When a session that a request read is written again: 'on-set-attribute' once an
+		 * attribute was set or removed (Spring Session's default: an attribute value
+		 * changed in place is not saved unless set again), 'on-get-attribute' also once
+		 * an attribute was read, 'always' at the end of every request that used it.
+		 * Otherwise a request that only reads its session moves its expiry, at most once
+		 * a second, without writing it.
+		 */
+		private SaveMode saveMode = SaveMode.ON_SET_ATTRIBUTE;
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -661,6 +672,36 @@ public class ForkerProperties {
 
 		public void setMaxMemory(DataSize maxMemory) {
 			this.maxMemory = maxMemory;
+		}
+
+		public SaveMode getSaveMode() {
+			return this.saveMode;
+		}
+
+		public void setSaveMode(SaveMode saveMode) {
+			this.saveMode = saveMode;
+		}
+
+		/**
+		 * When a session that a request read is written again.
+		 */
+		public enum SaveMode {
+
+			/**
+			 * Once an attribute was set or removed.
+			 */
+			ON_SET_ATTRIBUTE,
+
+			/**
+			 * Once an attribute was read, set or removed.
+			 */
+			ON_GET_ATTRIBUTE,
+
+			/**
+			 * At the end of every request that used the session.
+			 */
+			ALWAYS
+
 		}
 
 	}

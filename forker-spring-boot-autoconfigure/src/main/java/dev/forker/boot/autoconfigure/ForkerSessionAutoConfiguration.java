@@ -1,5 +1,7 @@
 package dev.forker.boot.autoconfigure;
 
+import java.nio.file.Path;
+
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -14,13 +16,16 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.session.ReactiveSessionRepository;
+import org.springframework.session.SaveMode;
 import org.springframework.session.Session;
 import org.springframework.session.SessionRepository;
 import org.springframework.session.config.annotation.web.http.EnableSpringHttpSession;
 import org.springframework.session.config.annotation.web.server.EnableSpringWebSession;
 
-import dev.forker.boot.session.MasterSessionRepository;
-import dev.forker.boot.session.ReactiveMasterSessionRepository;
+import dev.forker.boot.ForkerProperties;
+import dev.forker.boot.control.StateDirectory;
+import dev.forker.boot.session.ReactiveSharedSessionRepository;
+import dev.forker.boot.session.SharedSessionRepository;
 import dev.forker.boot.session.SessionStoreReport;
 import dev.forker.boot.worker.WorkerAgent;
 
@@ -28,8 +33,8 @@ import dev.forker.boot.worker.WorkerAgent;
  * Auto-configuration of HTTP sessions that every forker worker sees: unless the
  * application configures its own Spring Session store (Redis, JDBC, Hazelcast...), the
  * servlet {@code HttpSession} (Tomcat, Jetty) and WebFlux's {@code WebSession} are Spring
- * Session's, kept in the master. Spring Boot's session configuration applies: timeout,
- * cookie name and attributes.
+ * Session's, kept in files that every worker reads and writes directly. Spring Boot's
+ * session configuration applies: timeout, cookie name and attributes.
  *
  * @since 0.1.0
  */
@@ -55,14 +60,16 @@ public final class ForkerSessionAutoConfiguration {
 		return new SessionStoreReport(workerAgent, beanFactory);
 	}
 
-	static MasterSessionRepository repository(WorkerAgent workerAgent, ResourceLoader resourceLoader,
-			ObjectProvider<SessionTimeout> sessionTimeout) {
+	static SharedSessionRepository repository(WorkerAgent workerAgent, ForkerProperties properties,
+			ResourceLoader resourceLoader, ObjectProvider<SessionTimeout> sessionTimeout) {
 		ClassLoader classLoader = resourceLoader.getClassLoader();
-		return new MasterSessionRepository(workerAgent,
-				(classLoader != null) ? classLoader : MasterSessionRepository.class.getClassLoader(), () -> {
+		ForkerProperties.Sessions sessions = properties.getSessions();
+		Path directory = StateDirectory.sessions(StateDirectory.of(workerAgent.getEnvironment().controlSocket()));
+		return new SharedSessionRepository(directory,
+				(classLoader != null) ? classLoader : SharedSessionRepository.class.getClassLoader(), () -> {
 					SessionTimeout timeout = sessionTimeout.getIfAvailable();
 					return (timeout != null) ? timeout.getTimeout() : null;
-				});
+				}, SaveMode.valueOf(sessions.getSaveMode().name()), sessions.getMaxMemory().toBytes());
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -73,9 +80,9 @@ public final class ForkerSessionAutoConfiguration {
 	static class ServletSessionConfiguration {
 
 		@Bean
-		MasterSessionRepository sessionRepository(WorkerAgent workerAgent, ResourceLoader resourceLoader,
-				ObjectProvider<SessionTimeout> sessionTimeout) {
-			return repository(workerAgent, resourceLoader, sessionTimeout);
+		SharedSessionRepository sessionRepository(WorkerAgent workerAgent, ForkerProperties properties,
+				ResourceLoader resourceLoader, ObjectProvider<SessionTimeout> sessionTimeout) {
+			return repository(workerAgent, properties, resourceLoader, sessionTimeout);
 		}
 
 	}
@@ -88,9 +95,10 @@ public final class ForkerSessionAutoConfiguration {
 	static class ReactiveSessionConfiguration {
 
 		@Bean
-		ReactiveMasterSessionRepository reactiveSessionRepository(WorkerAgent workerAgent,
+		ReactiveSharedSessionRepository reactiveSessionRepository(WorkerAgent workerAgent, ForkerProperties properties,
 				ResourceLoader resourceLoader, ObjectProvider<SessionTimeout> sessionTimeout) {
-			return new ReactiveMasterSessionRepository(repository(workerAgent, resourceLoader, sessionTimeout));
+			return new ReactiveSharedSessionRepository(
+					repository(workerAgent, properties, resourceLoader, sessionTimeout));
 		}
 
 	}

@@ -25,8 +25,6 @@ import org.jspecify.annotations.Nullable;
 		@JsonSubTypes.Type(value = ControlMessage.RoleGranted.class, name = "role-granted"),
 		@JsonSubTypes.Type(value = ControlMessage.RoleRevoked.class, name = "role-revoked"),
 		@JsonSubTypes.Type(value = ControlMessage.RoleReleased.class, name = "role-released"),
-		@JsonSubTypes.Type(value = ControlMessage.SessionRequest.class, name = "session-request"),
-		@JsonSubTypes.Type(value = ControlMessage.SessionReply.class, name = "session-reply"),
 		@JsonSubTypes.Type(value = ControlMessage.Broadcast.class, name = "broadcast"),
 		@JsonSubTypes.Type(value = ControlMessage.Delivery.class, name = "delivery"),
 		@JsonSubTypes.Type(value = ControlMessage.DeliveryAck.class, name = "delivery-ack"),
@@ -218,28 +216,6 @@ public sealed interface ControlMessage {
 	}
 
 	/**
-	 * A worker loads, saves or deletes an HTTP session in the master's session store.
-	 *
-	 * @param requestId the id the reply carries
-	 * @param operation what to do
-	 * @param id the session id
-	 * @param originalId for {@link SessionOperation#SAVE}, the id the session had when it
-	 * was loaded, if it changed since
-	 * @param data for {@link SessionOperation#SAVE}, the session in its serialized form
-	 * @param maxInactiveSeconds for {@link SessionOperation#SAVE}, how long the session
-	 * lives unused; negative for ever
-	 */
-	record SessionRequest(long requestId, SessionOperation operation, String id, @Nullable String originalId,
-			byte @Nullable [] data, long maxInactiveSeconds) implements ControlMessage {
-
-		@Override
-		public String toString() {
-			return "SessionRequest[requestId=" + this.requestId + ", operation=" + this.operation + "]";
-		}
-
-	}
-
-	/**
 	 * A worker asks the master to deliver a payload to every other worker and to answer
 	 * with a {@link BroadcastReply} once they all acknowledged it, or after the timeout.
 	 *
@@ -256,44 +232,6 @@ public sealed interface ControlMessage {
 			return "Broadcast[requestId=" + this.requestId + ", topic=" + this.topic + ", payload of "
 					+ this.payload.length() + " chars]";
 		}
-
-	}
-
-	/**
-	 * The master's answer to a {@link SessionRequest}.
-	 *
-	 * @param requestId the id of the request
-	 * @param data for {@link SessionOperation#LOAD}, the session in its serialized form,
-	 * or {@code null} when there is no such session
-	 */
-	record SessionReply(long requestId, byte @Nullable [] data) implements ControlMessage {
-
-		@Override
-		public String toString() {
-			return "SessionReply[requestId=" + this.requestId + "]";
-		}
-
-	}
-
-	/**
-	 * What a {@link SessionRequest} does.
-	 */
-	enum SessionOperation {
-
-		/**
-		 * Return the session, if it exists and has not expired.
-		 */
-		LOAD,
-
-		/**
-		 * Store the session.
-		 */
-		SAVE,
-
-		/**
-		 * Remove the session.
-		 */
-		DELETE
 
 	}
 

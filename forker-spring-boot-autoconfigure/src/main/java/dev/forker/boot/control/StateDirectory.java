@@ -35,6 +35,18 @@ public final class StateDirectory {
 	 */
 	public static final String LINK = "state";
 
+	/**
+	 * The directory of the HTTP sessions in the state directory: a file per session,
+	 * named after it, whose modification time is the time the session expires.
+	 */
+	public static final String SESSIONS = "sessions";
+
+	/**
+	 * The suffix of a session file being written: it is renamed to its session's name
+	 * once whole, so that a reader never sees part of a session.
+	 */
+	public static final String PARTIAL_SUFFIX = ".partial";
+
 	private static final Log logger = LogFactory.getLog(StateDirectory.class);
 
 	private static final Path SHARED_MEMORY = Path.of("/dev/shm");
@@ -54,6 +66,15 @@ public final class StateDirectory {
 	}
 
 	/**
+	 * Return the directory of the HTTP sessions in a state directory.
+	 * @param stateDirectory the state directory
+	 * @return the directory of the sessions
+	 */
+	public static Path sessions(Path stateDirectory) {
+		return stateDirectory.resolve(SESSIONS);
+	}
+
+	/**
 	 * Create the state directory of a master, unless it has one (a master that replaced
 	 * itself in place keeps the state of the one it replaced).
 	 * @param directory the master's private directory
@@ -63,15 +84,23 @@ public final class StateDirectory {
 	 */
 	public static Path create(Path directory, long neededBytes) throws IOException {
 		Path link = directory.resolve(LINK);
-		if (Files.isDirectory(link)) {
-			return link;
+		if (!Files.isDirectory(link)) {
+			createLinkedDirectory(directory, link, neededBytes);
 		}
+		Path sessions = sessions(link);
+		if (!Files.isDirectory(sessions)) {
+			Files.createDirectory(sessions, ownerOnly());
+		}
+		return link;
+	}
+
+	private static void createLinkedDirectory(Path directory, Path link, long neededBytes) throws IOException {
 		Path sharedMemory = sharedMemory(neededBytes);
 		if (sharedMemory != null) {
 			Path target = Files.createTempDirectory(sharedMemory, "forker-", ownerOnly());
 			try {
 				Files.createSymbolicLink(link, target);
-				return link;
+				return;
 			}
 			catch (IOException | UnsupportedOperationException ex) {
 				Files.deleteIfExists(target);
@@ -79,7 +108,6 @@ public final class StateDirectory {
 			}
 		}
 		Files.createDirectory(link, ownerOnly());
-		return link;
 	}
 
 	/**

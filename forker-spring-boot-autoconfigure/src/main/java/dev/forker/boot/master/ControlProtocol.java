@@ -17,7 +17,7 @@ import dev.forker.boot.master.WorkerProcess.StartupFailure;
  * The master's side of the control protocol: it checks who a connection belongs to, keeps
  * what workers say within bounds, and turns each message into an event of the
  * {@link Master}, or hands it to the collaborator that answers it (database turns,
- * sessions, broadcasts).
+ * broadcasts).
  *
  * @since 0.1.0
  */
@@ -37,17 +37,14 @@ final class ControlProtocol implements ControlServer.Handler {
 
 	private final DatabaseInitialization database;
 
-	private final SessionStore sessions;
-
 	private final Broadcasts broadcasts;
 
 	ControlProtocol(WorkerTable table, Master master, MasterClock clock, DatabaseInitialization database,
-			SessionStore sessions, Broadcasts broadcasts) {
+			Broadcasts broadcasts) {
 		this.table = table;
 		this.master = master;
 		this.clock = clock;
 		this.database = database;
-		this.sessions = sessions;
 		this.broadcasts = broadcasts;
 	}
 
@@ -98,9 +95,6 @@ final class ControlProtocol implements ControlServer.Handler {
 		}
 		else if (message instanceof ControlMessage.DatabaseInitialized) {
 			this.database.done(process, this.table.processes());
-		}
-		else if (message instanceof ControlMessage.SessionRequest request) {
-			link.send(this.sessions.handle(request, this.clock.nanoTime()));
 		}
 		else if (message instanceof ControlMessage.RoleReleased released) {
 			this.master.onRoleReleased(process, released.role());

@@ -1,8 +1,6 @@
 package dev.forker.boot.master;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -45,10 +43,6 @@ final class InPlaceUpgrade {
 
 	private List<Integer> rollWhenReady = List.of();
 
-	private final SessionStore sessions;
-
-	private @Nullable Path sessionsFile;
-
 	private final long masterPid;
 
 	private final Duration checkTimeout;
@@ -72,9 +66,8 @@ final class InPlaceUpgrade {
 	 */
 	private long checks;
 
-	InPlaceUpgrade(WorkerTable table, SessionStore sessions, Consumer<Runnable> post, long masterPid,
-			Duration checkTimeout, MasterClock clock) {
-		this.sessions = sessions;
+	InPlaceUpgrade(WorkerTable table, Consumer<Runnable> post, long masterPid, Duration checkTimeout,
+			MasterClock clock) {
 		this.table = table;
 		this.post = post;
 		this.masterPid = masterPid;
@@ -264,68 +257,9 @@ final class InPlaceUpgrade {
 		for (WorkerProcess process : this.table.processes()) {
 			workers.add(new WorkerProcesses.Started(process.id(), process.pid(), process.token(), process.startedAt()));
 		}
-		Path sessionsFile = this.sessionsFile;
-		if (sessionsFile != null) {
-			handOverSessions(sessionsFile);
-		}
 		String failure = this.replacement.replace(workers);
-		if (sessionsFile != null) {
-			deleteQuietly(sessionsFile);
-		}
 		logger.error("In-place upgrade failed: " + failure + "; the master carries on with the running version");
 		finish(false, failure);
-	}
-
-	/**
-	 * Write the sessions for the master that replaces this one: they are kept in this
-	 * process's memory, which {@code execve} ends.
-	 */
-	private void handOverSessions(Path file) {
-		try {
-			deleteQuietly(file);
-			int written = this.sessions.writeTo(file, System.nanoTime());
-			if (written > 0) {
-				logger.info("In-place upgrade: " + written + ((written != 1) ? " HTTP sessions" : " HTTP session")
-						+ " handed over to the new master");
-			}
-		}
-		catch (IOException ex) {
-			deleteQuietly(file);
-			logger.warn("In-place upgrade: the HTTP sessions cannot be handed over (" + ex
-					+ "); their users sign in again");
-		}
-	}
-
-	/**
-	 * Take the sessions the master this one replaced handed over, if any.
-	 * @param file where the replaced master wrote them
-	 */
-	void takeOverSessions(Path file) {
-		this.sessionsFile = file;
-		if (!Files.exists(file)) {
-			return;
-		}
-		try {
-			int taken = this.sessions.readFrom(file, System.nanoTime());
-			logger.info("Took over " + taken + ((taken != 1) ? " HTTP sessions" : " HTTP session")
-					+ " from the replaced master");
-		}
-		catch (IOException ex) {
-			logger.warn("Could not take over the HTTP sessions of the replaced master (" + ex
-					+ "); their users sign in again");
-		}
-		finally {
-			deleteQuietly(file);
-		}
-	}
-
-	private static void deleteQuietly(Path file) {
-		try {
-			Files.deleteIfExists(file);
-		}
-		catch (IOException ex) {
-			logger.debug("Could not delete " + file, ex);
-		}
 	}
 
 	private void finish(boolean accepted, String message) {

@@ -17,6 +17,7 @@ import dev.forker.boot.control.ControlLink;
 import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ControlMessage.Command;
 import dev.forker.boot.control.ControlServer;
+import dev.forker.boot.control.StateDirectory;
 import dev.forker.boot.control.ForkerStatus;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.control.WorkerState;
@@ -37,8 +38,9 @@ import dev.forker.boot.control.WorkerState;
  * tracks a rolling restart, {@link Watchdog} finds late workers, {@link RoleHolder} gives
  * the scheduler role to one worker at a time, {@link DatabaseInitialization} lets one
  * worker initialize the database first, {@link Broadcasts} relays what one worker tells
- * every other, {@link SessionStore} keeps the sessions, {@link ControlProtocol} turns
- * messages into events and {@link StatusReport} describes it all.
+ * every other, {@link SessionSweeper} keeps house among the sessions that the workers
+ * share, {@link ControlProtocol} turns messages into events and {@link StatusReport}
+ * describes it all.
  * <p>
  * All state lives on the thread that runs the loop: other threads (signals, the reaper)
  * only {@link #post(Runnable) post} tasks to it. The operating system is behind
@@ -52,8 +54,6 @@ import dev.forker.boot.control.WorkerState;
 public final class Master implements ControlServer.Handler {
 
 	private static final Log logger = LogFactory.getLog(Master.class);
-
-	private static final String SESSIONS_HANDOVER = "sessions.handover";
 
 	private final ForkerProperties properties;
 
@@ -82,7 +82,9 @@ public final class Master implements ControlServer.Handler {
 
 	private final DatabaseInitialization database = new DatabaseInitialization();
 
-	private final SessionStore sessions;
+	private final ForkerProperties.Sessions sessionProperties;
+
+	private @Nullable SessionSweeper sessions;
 
 	private final Broadcasts broadcasts = new Broadcasts();
 
@@ -132,11 +134,10 @@ public final class Master implements ControlServer.Handler {
 		this.watchdog = new Watchdog(properties.getWorker());
 		long startedNanos = clock.nanoTime();
 		this.statusReport = new StatusReport(masterPid, mode(), ports, startedNanos, clock.instant());
-		ForkerProperties.Sessions sessions = properties.getSessions();
-		this.sessions = new SessionStore(sessions.getMaxSessions(), sessions.getMaxMemory().toBytes());
-		this.upgrade = new InPlaceUpgrade(this.table, this.sessions, this::post, masterPid,
-				properties.getUpgrade().getCheckTimeout(), clock);
-		this.protocol = new ControlProtocol(this.table, this, clock, this.database, this.sessions, this.broadcasts);
+		this.sessionProperties = properties.getSessions();
+		this.upgrade = new InPlaceUpgrade(this.table, this::post, masterPid, properties.getUpgrade().getCheckTimeout(),
+				clock);
+		this.protocol = new ControlProtocol(this.table, this, clock, this.database, this.broadcasts);
 		this.spawner = new WorkerSpawner(properties, processes, clock, this.table);
 		this.retirement = new WorkerRetirement(properties, processes, clock, this.table, this.scheduler);
 		this.shutdown = new Shutdown(properties, processes, clock, listeners, this.table, this.rollingRestart,
@@ -194,7 +195,9 @@ public final class Master implements ControlServer.Handler {
 	public int run(ControlServer control) throws IOException {
 		this.wakeUp = control::wakeup;
 		control.handler(this);
-		this.upgrade.takeOverSessions(control.directory().resolve(SESSIONS_HANDOVER));
+		this.sessions = new SessionSweeper(StateDirectory.sessions(control.directory().resolve(StateDirectory.LINK)),
+				this.sessionProperties.getMaxSessions(), this.sessionProperties.getMaxMemory().toBytes(),
+				this.clock::instant);
 		start();
 		while (!isFinished()) {
 			control.poll(millisUntilNextDeadline());
@@ -299,7 +302,10 @@ public final class Master implements ControlServer.Handler {
 			this.restarts.restartDue(now);
 			this.rollingRestartSteps.advanceRollingRestart();
 			this.upgrade.tick();
-			this.sessions.sweep(now);
+			SessionSweeper sessions = this.sessions;
+			if (sessions != null) {
+				sessions.sweep(now);
+			}
 		}
 		catch (Throwable ex) {
 			logger.error("forker master: checking the workers failed, the master goes on", ex);

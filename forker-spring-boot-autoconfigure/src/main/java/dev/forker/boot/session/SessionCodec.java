@@ -14,7 +14,7 @@ import org.springframework.core.ConfigurableObjectInputStream;
 import org.springframework.session.MapSession;
 
 /**
- * Turns a session into bytes the master keeps, and back: its id, times and attributes,
+ * Turns a session into the bytes of its file, and back: its id, times and attributes,
  * each attribute value in Java serialization, as a servlet container that persists
  * sessions needs it too.
  *
@@ -87,7 +87,7 @@ final class SessionCodec {
 			return session;
 		}
 		catch (IOException | ClassNotFoundException ex) {
-			throw new IllegalStateException("Cannot read a session from the forker master: " + ex, ex);
+			throw new IllegalStateException("Cannot read an HTTP session: " + ex, ex);
 		}
 	}
 

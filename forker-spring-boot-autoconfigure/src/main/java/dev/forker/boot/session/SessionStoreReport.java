@@ -50,10 +50,12 @@ public final class SessionStoreReport implements SmartInitializingSingleton {
 			Class<?> type = ClassUtils.resolveClassName(typeName, classLoader);
 			for (String name : this.beanFactory.getBeanNamesForType(type, true, false)) {
 				Class<?> repository = this.beanFactory.getType(name);
-				if (repository != null && (MasterSessionRepository.class.isAssignableFrom(repository)
-						|| ReactiveMasterSessionRepository.class.isAssignableFrom(repository))) {
-					logger.info("HTTP sessions are kept in the forker master: every worker sees every session, and "
-							+ "a rolling restart or a crashed worker logs nobody out");
+				if (repository != null && (SharedSessionRepository.class.isAssignableFrom(repository)
+						|| ReactiveSharedSessionRepository.class.isAssignableFrom(repository))) {
+					logger.info("HTTP sessions are kept in files that every worker reads and writes directly ("
+							+ this.agent.getEnvironment().controlSocket().getParent()
+							+ "/state/sessions): every worker "
+							+ "sees every session, and a rolling restart or a crashed worker logs nobody out");
 				}
 				else {
 					logger.info("HTTP sessions are kept in the application's own Spring Session store ("

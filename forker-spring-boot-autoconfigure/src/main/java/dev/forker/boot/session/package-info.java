@@ -1,6 +1,6 @@
 /**
- * HTTP sessions across forker workers: Spring Session repositories that keep every
- * session in the master, so that every worker sees it.
+ * HTTP sessions across forker workers: Spring Session repositories whose sessions every
+ * worker reads and writes directly, in files on memory the workers share.
  */
 @NullMarked
 package dev.forker.boot.session;

@@ -377,9 +377,6 @@ final class MasterLink implements Closeable {
 		else if (message instanceof ControlMessage.DatabaseTurnReply reply) {
 			complete(reply.requestId(), reply);
 		}
-		else if (message instanceof ControlMessage.SessionReply reply) {
-			complete(reply.requestId(), reply);
-		}
 		else if (message instanceof ControlMessage.BroadcastReply reply) {
 			complete(reply.requestId(), reply);
 		}

@@ -40,10 +40,10 @@ import dev.forker.boot.control.WorkerEnvironment;
  * check never delays a heartbeat.
  * <p>
  * It is the one face of the link that the other packages use (reports, roles, database
- * turns, sessions, broadcasts, status and commands), which makes it longer than most
- * classes: each of those is a few lines over the {@link MasterLink}, which holds the wire
- * (connection, reading, requests and their answers), and {@link OrphanExit} holds what a
- * worker does when its master is gone.
+ * turns, broadcasts, status and commands), which makes it longer than most classes: each
+ * of those is a few lines over the {@link MasterLink}, which holds the wire (connection,
+ * reading, requests and their answers), and {@link OrphanExit} holds what a worker does
+ * when its master is gone.
  *
  * @since 0.1.0
  */
@@ -275,20 +275,6 @@ public final class WorkerAgent implements Closeable {
 	 */
 	public boolean awaitDatabaseInitialized(Duration timeout) throws InterruptedException {
 		return this.databaseInitialized.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-	}
-
-	/**
-	 * Load, save or delete an HTTP session in the master's session store.
-	 * @param request the request; its id is replaced by a new one
-	 * @param timeout how long to wait for the answer
-	 * @return the session's bytes, for a load of a session that exists
-	 * @throws IllegalStateException if the master does not answer in time
-	 */
-	public byte @Nullable [] session(ControlMessage.SessionRequest request, Duration timeout) {
-		long id = this.link.nextRequestId();
-		ControlMessage.SessionRequest numbered = new ControlMessage.SessionRequest(id, request.operation(),
-				request.id(), request.originalId(), request.data(), request.maxInactiveSeconds());
-		return ((ControlMessage.SessionReply) this.link.request(id, numbered, timeout)).data();
 	}
 
 	/**
