@@ -104,7 +104,8 @@ class InPlaceUpgradeIT {
 	void sigusr2UnderLoadReplacesMasterAndWorkersWithTheNewSettingsAndLosesNoRequest() throws Exception {
 		Set<Long> before = ForkerProcess.readyPids(this.forker.status());
 		writeConfig("forker.workers=3");
-		// A visitor's HTTP session, in the state directory the new master keeps, outlives the
+		// A visitor's HTTP session, in the state directory the new master keeps, outlives
+		// the
 		// master's replacement
 		Browser visitor = new Browser(this.forker.port());
 		assertThat(visits(visitor).get("visits").asInt()).isEqualTo(1);

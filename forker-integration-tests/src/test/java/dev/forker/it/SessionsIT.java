@@ -51,7 +51,8 @@ class SessionsIT {
 			.start()) {
 			forker.awaitOutput("All 2 workers are ready", Duration.ofSeconds(120));
 			forker.awaitDistinctWorkers(2, Duration.ofSeconds(30));
-			assertThat(forker.output()).contains("HTTP sessions are kept in files that every worker reads and writes directly");
+			assertThat(forker.output())
+				.contains("HTTP sessions are kept in files that every worker reads and writes directly");
 			Browser browser = new Browser(forker.port());
 			assertThat(browser.get("/account").status()).as("not logged in yet").isEqualTo(302);
 			Browser.Page login = browser.logIn("betty", "davis");

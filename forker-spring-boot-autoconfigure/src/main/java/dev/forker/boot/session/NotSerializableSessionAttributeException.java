@@ -5,8 +5,8 @@ import java.io.NotSerializableException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A session attribute cannot be kept in the forker master, where every worker sees it,
- * because its value cannot be serialized.
+ * A session attribute cannot be kept where every worker sees it (the shared session
+ * files), because its value cannot be serialized.
  *
  * @since 0.1.0
  */
@@ -24,8 +24,8 @@ public class NotSerializableSessionAttributeException extends IllegalStateExcept
 			NotSerializableException cause) {
 		super("Session attribute '" + attribute + "' holds a " + ((value != null) ? value.getClass().getName() : "null")
 				+ ", which cannot be serialized (" + cause.getMessage()
-				+ " is not Serializable): forker keeps HTTP sessions in its master so that every "
-				+ "worker sees them. Make " + cause.getMessage() + " implement java.io.Serializable, keep the value "
+				+ " is not Serializable): forker keeps HTTP sessions in files that every " + "worker reads. Make "
+				+ cause.getMessage() + " implement java.io.Serializable, keep the value "
 				+ "out of the session, or set forker.sessions.enabled=false to keep sessions per worker.", cause);
 		this.attribute = attribute;
 	}

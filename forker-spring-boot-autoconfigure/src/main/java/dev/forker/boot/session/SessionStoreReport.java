@@ -11,8 +11,8 @@ import dev.forker.boot.worker.WorkerAgent;
 
 /**
  * Says at start, once per deployment (in worker 1), where the HTTP sessions live: in the
- * forker master, or in the application's own Spring Session store, which forker leaves
- * alone.
+ * files every worker shares, or in the application's own Spring Session store, which
+ * forker leaves alone.
  *
  * @since 0.1.0
  */
