@@ -4,12 +4,14 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -381,6 +383,28 @@ final class ForkerProcess implements AutoCloseable {
 		await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
 			return !this.process.isAlive() && all.stream().noneMatch((handle) -> isRunning(handle.pid()));
 		});
+		deleteSharedState(this.process.pid());
+	}
+
+	/**
+	 * Delete the state a master killed with {@code SIGKILL} left in shared memory (the
+	 * next master would, but the suite's last ones have none).
+	 * @param masterPid the pid of the master
+	 */
+	private static void deleteSharedState(long masterPid) {
+		try (DirectoryStream<Path> directories = Files.newDirectoryStream(Path.of("/dev/shm"), "forker-*")) {
+			for (Path directory : directories) {
+				Path owner = directory.resolve("master.pid");
+				if (Files.isRegularFile(owner) && Files.readString(owner).trim().equals(Long.toString(masterPid))) {
+					try (Stream<Path> files = Files.walk(directory)) {
+						files.sorted(Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
+					}
+				}
+			}
+		}
+		catch (IOException ex) {
+			// No shared memory here (macOS), or nothing left
+		}
 	}
 
 	record StartedWorker(int id, long pid) {

@@ -51,6 +51,13 @@ public final class StateDirectory {
 
 	private static final Path SHARED_MEMORY = Path.of("/dev/shm");
 
+	private static final String PREFIX = "forker-";
+
+	/**
+	 * The file, in a state directory on shared memory, that holds the pid of its master.
+	 */
+	private static final String OWNER = "master.pid";
+
 	private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
 	private StateDirectory() {
@@ -97,8 +104,10 @@ public final class StateDirectory {
 	private static void createLinkedDirectory(Path directory, Path link, long neededBytes) throws IOException {
 		Path sharedMemory = sharedMemory(neededBytes);
 		if (sharedMemory != null) {
-			Path target = Files.createTempDirectory(sharedMemory, "forker-", ownerOnly());
+			deleteOrphans(sharedMemory);
+			Path target = Files.createTempDirectory(sharedMemory, PREFIX, ownerOnly());
 			try {
+				Files.writeString(target.resolve(OWNER), Long.toString(ProcessHandle.current().pid()));
 				Files.createSymbolicLink(link, target);
 				return;
 			}
@@ -128,6 +137,36 @@ public final class StateDirectory {
 		}
 		catch (IOException ex) {
 			logger.debug("Could not delete the shared state in " + link, ex);
+		}
+	}
+
+	/**
+	 * Delete the state directories in shared memory of this user's masters that are gone
+	 * (killed with {@code SIGKILL}, so that they could not delete theirs): memory that
+	 * would otherwise stay taken until the host restarts.
+	 * @param sharedMemory the shared memory's directory
+	 */
+	static void deleteOrphans(Path sharedMemory) {
+		try (DirectoryStream<Path> directories = Files.newDirectoryStream(sharedMemory, PREFIX + "*")) {
+			for (Path directory : directories) {
+				try {
+					if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS) || !Files.isWritable(directory)) {
+						continue;
+					}
+					long pid = Long.parseLong(Files.readString(directory.resolve(OWNER)).trim());
+					if (ProcessHandle.of(pid).isEmpty()) {
+						deleteTree(directory);
+						logger.info("Deleted " + directory + ", the shared state of a forker master (pid " + pid
+								+ ") that is gone");
+					}
+				}
+				catch (IOException | NumberFormatException ex) {
+					// Not a master's, or being created: left alone
+				}
+			}
+		}
+		catch (IOException ex) {
+			logger.debug("Could not look for the state of masters that are gone in " + sharedMemory, ex);
 		}
 	}
 
