@@ -714,17 +714,11 @@ public class ForkerProperties {
 		/**
 		 * Whether an eviction, put or clear of a local cache of Spring's cache
 		 * abstraction (ConcurrentMapCacheManager, CaffeineCacheManager) in one worker
-		 * invalidates the entry, or the whole cache, in every other worker before it
-		 * returns. Distributed caches are left alone either way.
+		 * invalidates the entry, or the whole cache, in every other worker: it is written
+		 * to a log in memory that the workers share, which every worker reads before it
+		 * reads its caches. Distributed caches are left alone either way.
 		 */
 		private boolean coherence = true;
-
-		/**
-		 * Time an eviction, put or clear waits for the other workers to invalidate their
-		 * copy. A worker that has not by then (hung or dying) is logged, and invalidates
-		 * its copy once it reads the message.
-		 */
-		private Duration coherenceTimeout = Duration.ofSeconds(2);
 
 		public boolean isCoherence() {
 			return this.coherence;
@@ -732,14 +726,6 @@ public class ForkerProperties {
 
 		public void setCoherence(boolean coherence) {
 			this.coherence = coherence;
-		}
-
-		public Duration getCoherenceTimeout() {
-			return this.coherenceTimeout;
-		}
-
-		public void setCoherenceTimeout(Duration coherenceTimeout) {
-			this.coherenceTimeout = coherenceTimeout;
 		}
 
 	}

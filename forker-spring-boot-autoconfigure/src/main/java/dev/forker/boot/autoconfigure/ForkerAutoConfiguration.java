@@ -1,7 +1,5 @@
 package dev.forker.boot.autoconfigure;
 
-import java.time.Duration;
-
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -20,7 +18,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jetty.JettyWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
@@ -39,6 +36,7 @@ import org.springframework.web.server.WebFilter;
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.cache.CoherentCacheManagers;
 import dev.forker.boot.cache.CoherentCacheMeterBinderProvider;
+import dev.forker.boot.cache.CoherentCacheMetrics;
 import dev.forker.boot.database.AwaitDatabaseInitialization;
 import dev.forker.boot.database.DatabaseInitializedReporter;
 import dev.forker.boot.grpc.ForkerNettyGrpcServerBuilderCustomizer;
@@ -162,12 +160,8 @@ public final class ForkerAutoConfiguration {
 	static class CacheCoherenceConfiguration {
 
 		@Bean
-		static CoherentCacheManagers forkerCoherentCacheManagers(WorkerAgent workerAgent, Environment environment) {
-			// Bound here: a post-processor comes before the properties beans
-			Duration timeout = Binder.get(environment)
-				.bind("forker.cache.coherence-timeout", Duration.class)
-				.orElseGet(() -> new ForkerProperties().getCache().getCoherenceTimeout());
-			return new CoherentCacheManagers(workerAgent, timeout);
+		static CoherentCacheManagers forkerCoherentCacheManagers(WorkerAgent workerAgent) {
+			return new CoherentCacheManagers(workerAgent);
 		}
 
 		@Configuration(proxyBeanMethods = false)
@@ -179,6 +173,12 @@ public final class ForkerAutoConfiguration {
 			CoherentCacheMeterBinderProvider forkerCoherentCacheMeterBinderProvider(
 					ObjectProvider<CacheMeterBinderProvider<?>> providers) {
 				return new CoherentCacheMeterBinderProvider(providers::orderedStream);
+			}
+
+			@Bean
+			@ConditionalOnMissingBean
+			CoherentCacheMetrics forkerCoherentCacheMetrics(CoherentCacheManagers coherentCacheManagers) {
+				return new CoherentCacheMetrics(coherentCacheManagers);
 			}
 
 		}

@@ -6,53 +6,43 @@ import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.util.Base64;
-import java.util.List;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
 import org.springframework.core.ConfigurableObjectInputStream;
 
-import dev.forker.boot.worker.MasterUnavailableException;
-import dev.forker.boot.worker.WorkerAgent;
-
 /**
- * Sends the invalidations of this worker's coherent caches to every other worker, and
- * applies theirs here. An invalidation names the cache manager's bean, the cache and the
- * key; a key travels in its Java serialized form, and the whole cache is cleared when a
- * key cannot be serialized (or deserialized). Invalidations received are applied to the
- * local caches directly, so that they are not sent on again.
+ * Writes the invalidations of this worker's coherent caches to the
+ * {@link InvalidationLog} that every worker shares, and applies the other workers' before
+ * any read of a coherent cache here. An invalidation names the cache manager's bean, the
+ * cache and the key; a key is written in its Java serialized form, and the whole cache is
+ * cleared when a key cannot be serialized (or deserialized) or does not fit in a slot of
+ * the log. Invalidations read are applied to the local caches directly, so that they are
+ * not written again.
  *
  * @since 0.1.0
  */
 final class CacheInvalidations {
 
-	/**
-	 * The topic of cache invalidations among broadcasts.
-	 */
-	static final String TOPIC = "forker.cache";
-
 	private static final Log logger = LogFactory.getLog(CacheInvalidations.class);
 
-	/**
-	 * Largest serialized key sent; a larger one clears the cache in the other workers.
-	 */
-	static final int MAX_KEY_BYTES = 32 * 1024;
+	private final InvalidationLog log;
 
-	private final JsonMapper mapper = JsonMapper.builder().build();
-
-	private final Broadcaster broadcaster;
+	private final long pid;
 
 	private final ClassLoader classLoader;
 
@@ -62,21 +52,37 @@ final class CacheInvalidations {
 
 	private final Map<String, Map<String, AtomicLong>> generations = new ConcurrentHashMap<>();
 
-	/**
-	 * Caches whose invalidation could not be sent while the master replaced itself in
-	 * place, as clears (one per cache, however many entries): sent once this worker is
-	 * connected to the new master.
-	 */
-	private final Set<Invalidation> unsent = ConcurrentHashMap.newKeySet();
+	private final ReentrantLock reading = new ReentrantLock();
+
+	private final ThreadLocal<int[]> loading = ThreadLocal.withInitial(() -> new int[1]);
+
+	private final LogReader reader = new LogReader();
 
 	/**
-	 * Create a new instance.
-	 * @param broadcaster delivers a payload to every other worker and waits for them
+	 * The sequence number of the first entry of the log not applied here yet.
+	 */
+	private volatile long applied;
+
+	private final LongAdder sent = new LongAdder();
+
+	private final LongAdder received = new LongAdder();
+
+	private final Map<InvalidationLog.Gap, LongAdder> gaps = new EnumMap<>(InvalidationLog.Gap.class);
+
+	/**
+	 * Create a new instance, which applies the entries written to the log from now on.
+	 * @param log the log that every worker shares
+	 * @param pid the pid of this worker, whose entries it does not apply again
 	 * @param classLoader the class loader of the application's keys
 	 */
-	CacheInvalidations(Broadcaster broadcaster, ClassLoader classLoader) {
-		this.broadcaster = broadcaster;
+	CacheInvalidations(InvalidationLog log, long pid, ClassLoader classLoader) {
+		this.log = log;
+		this.pid = pid;
 		this.classLoader = classLoader;
+		for (InvalidationLog.Gap gap : InvalidationLog.Gap.values()) {
+			this.gaps.put(gap, new LongAdder());
+		}
+		this.applied = log.tail();
 	}
 
 	/**
@@ -101,60 +107,147 @@ final class CacheInvalidations {
 	}
 
 	/**
-	 * An entry was evicted or written here: evict it in every other worker.
+	 * An entry was evicted or written here: write its invalidation to the log, which
+	 * every other worker reads before it reads its caches.
 	 * @param manager the name of the cache manager's bean
 	 * @param cache the name of the cache
 	 * @param key the key
 	 */
 	void evicted(String manager, String cache, Object key) {
-		String serialized = serialize(cache, key);
-		if (serialized == null) {
-			cleared(manager, cache);
-			return;
+		byte[] serialized = serialize(cache, key);
+		if (serialized != null && serialized.length > InvalidationLog.maxKeyBytes(manager, cache)) {
+			unserializable(cache, "a key is larger than the " + InvalidationLog.maxKeyBytes(manager, cache)
+					+ " bytes serialized that a slot of the invalidation log holds");
+			serialized = null;
 		}
-		send(new Invalidation(manager, cache, serialized));
+		write(manager, cache, serialized);
 	}
 
 	/**
-	 * A cache was cleared here: clear it in every other worker.
+	 * A cache was cleared here: write its clear to the log.
 	 * @param manager the name of the cache manager's bean
 	 * @param cache the name of the cache
 	 */
 	void cleared(String manager, String cache) {
-		send(new Invalidation(manager, cache, null));
+		write(manager, cache, null);
+	}
+
+	private void write(String manager, String cache, byte @Nullable [] key) {
+		long start = System.nanoTime();
+		long sequence = this.log.append(this.pid, manager, cache, key);
+		this.sent.increment();
+		if (logger.isDebugEnabled()) {
+			logger.debug(String.format(Locale.ROOT, "Logged the invalidation of %s as entry %d in %.3f ms",
+					describe(cache, key != null), sequence, (System.nanoTime() - start) / 1e6));
+		}
 	}
 
 	/**
-	 * Apply an invalidation another worker sent.
-	 * @param payload the invalidation
+	 * Apply the invalidations the other workers wrote to the log since the last call:
+	 * called before every read of a coherent cache. Up to date, it costs one volatile
+	 * read.
+	 * <p>
+	 * Not while this thread loads a value into a coherent cache: the local cache may hold
+	 * a lock of the entry being loaded, which applying an invalidation may wait for (or
+	 * take again). The read must then not use the cache.
+	 * @return whether this worker applied every invalidation written before the call, so
+	 * that the cache may be read
 	 */
-	void receive(String payload) {
-		Invalidation invalidation;
-		try {
-			invalidation = this.mapper.readValue(payload, Invalidation.class);
+	boolean catchUp() {
+		if (this.log.tail() == this.applied) {
+			return true;
 		}
-		catch (JacksonException ex) {
-			logger.warn("Ignored an invalid cache invalidation from another worker: " + ex.getOriginalMessage());
+		if (this.loading.get()[0] > 0) {
+			return false;
+		}
+		this.reading.lock();
+		try {
+			long from = this.applied;
+			if (this.log.tail() == from) {
+				return true;
+			}
+			long start = System.nanoTime();
+			long received = this.received.sum();
+			long next = this.log.readFrom(from, this.reader);
+			this.applied = next;
+			if (logger.isDebugEnabled()) {
+				logger.debug(String.format(Locale.ROOT,
+						"Read entries %d to %d of the invalidation log, %d of other workers, in %.3f ms", from,
+						next - 1, this.received.sum() - received, (System.nanoTime() - start) / 1e6));
+			}
+			return true;
+		}
+		finally {
+			this.reading.unlock();
+		}
+	}
+
+	/**
+	 * Load a value for a coherent cache.
+	 * @param <T> the type of the value
+	 * @param loader the loader
+	 * @return the value
+	 * @throws Exception what the loader throws
+	 * @see #catchUp()
+	 */
+	<T> T load(Callable<T> loader) throws Exception {
+		int[] depth = this.loading.get();
+		depth[0]++;
+		try {
+			return loader.call();
+		}
+		finally {
+			depth[0]--;
+		}
+	}
+
+	/**
+	 * Start loading a value for a coherent cache, asynchronously.
+	 * @param <T> the type of the value
+	 * @param loader the loader
+	 * @return what the loader returns
+	 * @see #catchUp()
+	 */
+	<T> T supply(Supplier<T> loader) {
+		int[] depth = this.loading.get();
+		depth[0]++;
+		try {
+			return loader.get();
+		}
+		finally {
+			depth[0]--;
+		}
+	}
+
+	private void apply(InvalidationLog.Entry entry) {
+		if (entry.pid() == this.pid) {
+			// Applied here when it was written
 			return;
 		}
-		CacheManager manager = this.managers.get(invalidation.manager());
-		if (manager == null || !manager.getCacheNames().contains(invalidation.cache())) {
+		this.received.increment();
+		String managerName = entry.manager();
+		if (managerName == null) {
+			clearAll();
+			return;
+		}
+		CacheManager manager = this.managers.get(managerName);
+		if (manager == null || !manager.getCacheNames().contains(entry.cache())) {
 			// Never used here: nothing to invalidate
 			return;
 		}
-		Cache cache = manager.getCache(invalidation.cache());
+		Cache cache = manager.getCache(entry.cache());
 		if (cache == null) {
 			return;
 		}
 		Cache target = (cache instanceof CoherentCache coherent) ? coherent.getTargetCache() : cache;
 		// Before the entry goes: a value loaded before, put after, is then dropped
-		generation(invalidation.manager(), invalidation.cache()).incrementAndGet();
-		String key = invalidation.key();
+		generation(managerName, entry.cache()).incrementAndGet();
+		byte[] key = entry.key();
 		if (key == null) {
 			target.clear();
 			return;
 		}
-		Object deserialized = deserialize(invalidation.cache(), key);
+		Object deserialized = deserialize(entry.cache(), key);
 		if (deserialized != null) {
 			target.evict(deserialized);
 		}
@@ -163,44 +256,30 @@ final class CacheInvalidations {
 		}
 	}
 
-	private void send(Invalidation invalidation) {
-		String payload = this.mapper.writeValueAsString(invalidation);
-		WorkerAgent.BroadcastResult result;
-		long start = System.nanoTime();
-		try {
-			result = this.broadcaster.broadcast(payload);
+	private void gap(InvalidationLog.Gap gap) {
+		this.gaps.get(gap).increment();
+		String message = switch (gap) {
+			case LAPPED -> "this worker fell more than " + this.log.slots() + " invalidations behind";
+			case UNPUBLISHED -> "another worker did not finish writing an invalidation (it was killed, or stalled)";
+			case CORRUPT -> "an invalidation did not match its checksum";
+		};
+		message = "Cleared every coherent cache of this worker: " + message + " in " + this.log.file();
+		if (gap == InvalidationLog.Gap.CORRUPT) {
+			logger.warn(message);
 		}
-		catch (MasterUnavailableException ex) {
-			Invalidation clear = new Invalidation(invalidation.manager(), invalidation.cache(), null);
-			if (this.unsent.add(clear)) {
-				logger.info("Could not invalidate " + describe(invalidation) + " in the other workers while the "
-						+ "forker master replaces itself: cache '" + invalidation.cache() + "' is cleared in every "
-						+ "other worker once this worker is connected to the new master");
-			}
-			return;
+		else if (gap == InvalidationLog.Gap.UNPUBLISHED) {
+			logger.info(message);
 		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not invalidate " + describe(invalidation) + " in the other workers: " + ex.getMessage());
-			return;
+		else {
+			logger.debug(message);
 		}
-		if (logger.isDebugEnabled()) {
-			logger.debug(String.format(Locale.ROOT, "Invalidated %s in %d other worker(s) in %.2f ms",
-					describe(invalidation), result.delivered(), (System.nanoTime() - start) / 1e6));
-		}
-		if (!result.isComplete()) {
-			logger.warn(result.missing() + " worker(s) did not confirm the invalidation of " + describe(invalidation)
-					+ " within forker.cache.coherence-timeout: they may serve the old value until they read it");
-		}
+		clearAll();
 	}
 
 	/**
-	 * This worker is connected to a master that replaced the previous one in place. While
-	 * it was not connected, it missed the invalidations of the other workers, so it
-	 * clears its own caches; and it clears, in every other worker, the caches whose
-	 * invalidations it could not send. Both only cost cache misses; the workers of the
-	 * previous version are replaced soon after.
+	 * Clear every coherent cache of this worker, which only costs cache misses.
 	 */
-	void masterReplaced() {
+	private void clearAll() {
 		this.managers.forEach((name, manager) -> {
 			for (String cacheName : manager.getCacheNames()) {
 				Cache cache = manager.getCache(cacheName);
@@ -211,13 +290,35 @@ final class CacheInvalidations {
 				}
 			}
 		});
-		for (Invalidation invalidation : List.copyOf(this.unsent)) {
-			this.unsent.remove(invalidation);
-			send(invalidation);
-		}
 	}
 
-	private @Nullable String serialize(String cache, Object key) {
+	/**
+	 * Return the number of invalidations this worker wrote to the log.
+	 * @return the number
+	 */
+	long sent() {
+		return this.sent.sum();
+	}
+
+	/**
+	 * Return the number of invalidations of other workers this worker applied.
+	 * @return the number
+	 */
+	long received() {
+		return this.received.sum();
+	}
+
+	/**
+	 * Return the number of times this worker cleared its coherent caches for a gap in the
+	 * log.
+	 * @param gap the gap
+	 * @return the number
+	 */
+	long gaps(InvalidationLog.Gap gap) {
+		return this.gaps.get(gap).sum();
+	}
+
+	private byte @Nullable [] serialize(String cache, Object key) {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 		try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
 			out.writeObject(key);
@@ -230,16 +331,12 @@ final class CacheInvalidations {
 			unserializable(cache, "a key could not be serialized (" + ex + ")");
 			return null;
 		}
-		if (bytes.size() > MAX_KEY_BYTES) {
-			unserializable(cache, "a key is larger than " + MAX_KEY_BYTES + " bytes serialized");
-			return null;
-		}
-		return Base64.getEncoder().encodeToString(bytes.toByteArray());
+		return bytes.toByteArray();
 	}
 
-	private @Nullable Object deserialize(String cache, String key) {
-		try (ObjectInputStream in = new ConfigurableObjectInputStream(
-				new ByteArrayInputStream(Base64.getDecoder().decode(key)), this.classLoader)) {
+	private @Nullable Object deserialize(String cache, byte[] key) {
+		try (ObjectInputStream in = new ConfigurableObjectInputStream(new ByteArrayInputStream(key),
+				this.classLoader)) {
 			return in.readObject();
 		}
 		catch (IOException | ClassNotFoundException | RuntimeException ex) {
@@ -255,35 +352,24 @@ final class CacheInvalidations {
 		}
 	}
 
-	private static String describe(Invalidation invalidation) {
-		return (invalidation.key() != null) ? "an entry of cache '" + invalidation.cache() + "'"
-				: "cache '" + invalidation.cache() + "'";
+	private static String describe(String cache, boolean entry) {
+		return entry ? "an entry of cache '" + cache + "'" : "cache '" + cache + "'";
 	}
 
 	/**
-	 * Delivers a payload to every other worker and waits until they have applied it.
+	 * Applies what it reads to the local caches.
 	 */
-	@FunctionalInterface
-	interface Broadcaster {
+	private final class LogReader implements InvalidationLog.Reader {
 
-		/**
-		 * Deliver a payload.
-		 * @param payload the payload
-		 * @return what became of it
-		 */
-		WorkerAgent.BroadcastResult broadcast(String payload);
+		@Override
+		public void entry(InvalidationLog.Entry entry) {
+			apply(entry);
+		}
 
-	}
-
-	/**
-	 * What one worker tells the others to invalidate.
-	 *
-	 * @param manager the name of the cache manager's bean
-	 * @param cache the name of the cache
-	 * @param key the key, Java serialized and in Base64, or {@code null} to clear the
-	 * whole cache
-	 */
-	record Invalidation(String manager, String cache, @Nullable String key) {
+		@Override
+		public void gap(InvalidationLog.Gap gap) {
+			CacheInvalidations.this.gap(gap);
+		}
 
 	}
 

@@ -10,11 +10,12 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.cache.Cache;
 
 /**
- * A local cache whose writes reach the same cache in every other worker: after an
- * eviction, a put or a clear here, the entry (or the whole cache) is invalidated in the
- * other workers before the call returns, so that none of them serves what was there
- * before. A put is not copied: the other workers drop the entry and load it again on
- * their next read. Reads are the local cache's own.
+ * A local cache whose writes reach the same cache in every other worker: an eviction, a
+ * put or a clear here is written to the log of invalidations that every worker shares
+ * before the call returns, and every read of a coherent cache, in any worker, first
+ * applies what the other workers wrote to the log since its previous read, so that none
+ * of them serves what was there before. A put is not copied: the other workers drop the
+ * entry and load it again on their next read. Reads are otherwise the local cache's own.
  * <p>
  * The cache manager hands out a new instance for each {@code getCache} call, so that an
  * instance lives as long as one cache operation of Spring's caching annotations: a put
@@ -42,7 +43,8 @@ public final class CoherentCache implements Cache {
 	 * Create a new instance.
 	 * @param cache the local cache
 	 * @param managerName the name of the bean of its cache manager
-	 * @param invalidations sends invalidations to the other workers
+	 * @param invalidations writes invalidations to the log, and applies those of the
+	 * other workers
 	 * @param generation the generation of the cache
 	 * @see CacheInvalidations#generation(String, String)
 	 */
@@ -66,21 +68,29 @@ public final class CoherentCache implements Cache {
 		return this.cache.getName();
 	}
 
+	/**
+	 * Return the local cache's native cache, with the invalidations of the other workers
+	 * applied.
+	 * @return the native cache
+	 */
 	@Override
 	public Object getNativeCache() {
+		this.invalidations.catchUp();
 		return this.cache.getNativeCache();
 	}
 
 	@Override
 	public @Nullable ValueWrapper get(Object key) {
+		boolean upToDate = this.invalidations.catchUp();
 		long generation = this.generation.get();
-		return missed(key, generation, this.cache.get(key));
+		return missed(key, generation, upToDate ? this.cache.get(key) : null);
 	}
 
 	@Override
 	public <T> @Nullable T get(Object key, @Nullable Class<T> type) {
+		boolean upToDate = this.invalidations.catchUp();
 		long generation = this.generation.get();
-		return missed(key, generation, this.cache.get(key, type));
+		return missed(key, generation, upToDate ? this.cache.get(key, type) : null);
 	}
 
 	private <T> @Nullable T missed(Object key, long generation, @Nullable T value) {
@@ -90,17 +100,29 @@ public final class CoherentCache implements Cache {
 
 	@Override
 	public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
-		return this.cache.get(key, valueLoader);
+		if (!this.invalidations.catchUp()) {
+			// Inside the loader of another entry: loaded, not cached
+			try {
+				return valueLoader.call();
+			}
+			catch (Exception ex) {
+				throw new ValueRetrievalException(key, valueLoader, ex);
+			}
+		}
+		return this.cache.get(key, () -> this.invalidations.load(valueLoader));
 	}
 
 	@Override
 	public @Nullable CompletableFuture<?> retrieve(Object key) {
-		return this.cache.retrieve(key);
+		return this.invalidations.catchUp() ? this.cache.retrieve(key) : null;
 	}
 
 	@Override
 	public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
-		return this.cache.retrieve(key, valueLoader);
+		if (!this.invalidations.catchUp()) {
+			return valueLoader.get();
+		}
+		return this.cache.retrieve(key, () -> this.invalidations.supply(valueLoader));
 	}
 
 	@Override
@@ -123,6 +145,8 @@ public final class CoherentCache implements Cache {
 	@Override
 	public @Nullable ValueWrapper putIfAbsent(Object key, @Nullable Object value) {
 		this.lastMiss = null;
+		// What it returns is a read
+		this.invalidations.catchUp();
 		ValueWrapper existing = this.cache.putIfAbsent(key, value);
 		if (existing == null) {
 			// Stored here: another worker may hold an older value

@@ -1,12 +1,12 @@
 package dev.forker.boot.cache;
 
-import java.time.Duration;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -25,16 +25,18 @@ import org.springframework.cache.concurrent.ConcurrentMapCache;
 import org.springframework.cache.concurrent.ConcurrentMapCacheManager;
 import org.springframework.cache.support.SimpleCacheManager;
 
+import dev.forker.boot.control.StateDirectory;
 import dev.forker.boot.worker.WorkerAgent;
 
 /**
  * Keeps the application's local caches coherent across the workers: every
  * {@link CacheManager} bean of a local kind (Spring's {@link ConcurrentMapCacheManager},
  * the default, and {@code CaffeineCacheManager}; a {@link SimpleCacheManager} of such
- * caches) is replaced by a proxy of the same class whose caches send their evictions,
- * puts and clears to every other worker, and the other workers' invalidations are applied
- * to its caches. Other cache managers, distributed ones such as Redis, Hazelcast or
- * Infinispan, are left alone: they are coherent already.
+ * caches) is replaced by a proxy of the same class whose caches write their evictions,
+ * puts and clears to the {@link InvalidationLog log of invalidations} that every worker
+ * shares in the master's state directory, and apply the other workers' invalidations
+ * before each read. The master is not involved. Other cache managers, distributed ones
+ * such as Redis, Hazelcast or Infinispan, are left alone: they are coherent already.
  * <p>
  * Worker 1 logs at start which caches are kept coherent.
  *
@@ -51,46 +53,38 @@ public final class CoherentCacheManagers
 
 	private final int workerId;
 
-	private final CacheInvalidations.Broadcaster broadcaster;
+	private final long pid;
 
-	private final Consumer<Consumer<String>> subscription;
-
-	private final Consumer<Runnable> masterReplaced;
+	private final Path stateDirectory;
 
 	private final Map<String, CacheManager> coherent = new ConcurrentHashMap<>();
 
 	private final Map<String, String> leftAlone = new ConcurrentHashMap<>();
 
-	private @Nullable CacheInvalidations invalidations;
+	private volatile @Nullable CacheInvalidations invalidations;
 
 	private ClassLoader classLoader = CoherentCacheManagers.class.getClassLoader();
 
 	/**
 	 * Create a new instance.
 	 * @param agent the worker's link to its master
-	 * @param timeout how long an eviction waits for the other workers to apply it
 	 */
-	public CoherentCacheManagers(WorkerAgent agent, Duration timeout) {
-		this(agent.getEnvironment().workerId(),
-				(payload) -> agent.broadcast(CacheInvalidations.TOPIC, payload, timeout),
-				(listener) -> agent.addBroadcastListener(CacheInvalidations.TOPIC, listener),
-				agent::addMasterReplacedListener);
+	public CoherentCacheManagers(WorkerAgent agent) {
+		this(agent.getEnvironment().workerId(), ProcessHandle.current().pid(),
+				StateDirectory.of(agent.getEnvironment().controlSocket()));
 	}
 
 	/**
 	 * Create a new instance.
 	 * @param workerId the id of this worker
-	 * @param broadcaster sends invalidations to the other workers and waits for them
-	 * @param subscription adds a listener of the invalidations of the other workers
-	 * @param masterReplaced adds a listener called once the worker is connected to a
-	 * master that replaced the previous one in place
+	 * @param pid the pid of this worker
+	 * @param stateDirectory the directory of the state that every worker shares, which
+	 * holds the log of invalidations
 	 */
-	CoherentCacheManagers(int workerId, CacheInvalidations.Broadcaster broadcaster,
-			Consumer<Consumer<String>> subscription, Consumer<Runnable> masterReplaced) {
+	CoherentCacheManagers(int workerId, long pid, Path stateDirectory) {
 		this.workerId = workerId;
-		this.broadcaster = broadcaster;
-		this.subscription = subscription;
-		this.masterReplaced = masterReplaced;
+		this.pid = pid;
+		this.stateDirectory = stateDirectory;
 	}
 
 	@Override
@@ -116,12 +110,31 @@ public final class CoherentCacheManagers
 	private synchronized CacheInvalidations invalidations() {
 		CacheInvalidations invalidations = this.invalidations;
 		if (invalidations == null) {
-			invalidations = new CacheInvalidations(this.broadcaster, this.classLoader);
-			this.subscription.accept(invalidations::receive);
-			this.masterReplaced.accept(invalidations::masterReplaced);
+			InvalidationLog log;
+			try {
+				log = InvalidationLog.open(this.stateDirectory);
+			}
+			catch (IOException | RuntimeException ex) {
+				throw new IllegalStateException("Cannot keep the local caches coherent across the workers: could not "
+						+ "create or map the log of cache invalidations " + InvalidationLog.FILE_NAME + " in "
+						+ this.stateDirectory + " (" + ex + "). It takes "
+						+ InvalidationLog.size(InvalidationLog.DEFAULT_SLOTS) / 1024 + " KiB of the file system of "
+						+ "that directory (/dev/shm when it has room): free some, or give a container a larger "
+						+ "/dev/shm (docker run --shm-size, a memory-backed emptyDir on Kubernetes); or set "
+						+ "forker.cache.coherence=false to let each worker's caches be its own.", ex);
+			}
+			invalidations = new CacheInvalidations(log, this.pid, this.classLoader);
 			this.invalidations = invalidations;
 		}
 		return invalidations;
+	}
+
+	/**
+	 * Return the invalidations of the caches kept coherent.
+	 * @return the invalidations, or {@code null} if no cache is kept coherent
+	 */
+	@Nullable CacheInvalidations getInvalidations() {
+		return this.invalidations;
 	}
 
 	@Override
@@ -136,8 +149,8 @@ public final class CoherentCacheManagers
 					+ (caches.isEmpty() ? "every cache it creates" : "caches " + caches) + ")");
 		});
 		String message = "Local caches kept coherent across the workers (an eviction, put or clear in one worker "
-				+ "reaches every worker before it returns): " + (described.isEmpty() ? "none" : described)
-				+ (this.leftAlone.isEmpty() ? ""
+				+ "is in the shared invalidation log before it returns, and every worker reads the log before "
+				+ "it reads its caches): " + (described.isEmpty() ? "none" : described) + (this.leftAlone.isEmpty() ? ""
 						: "; cache managers left alone, not local: " + this.leftAlone.keySet());
 		// Every worker has the same caches: one of them says so
 		if (this.workerId == 1) {

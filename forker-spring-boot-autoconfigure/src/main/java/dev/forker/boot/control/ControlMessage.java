@@ -25,10 +25,6 @@ import org.jspecify.annotations.Nullable;
 		@JsonSubTypes.Type(value = ControlMessage.RoleGranted.class, name = "role-granted"),
 		@JsonSubTypes.Type(value = ControlMessage.RoleRevoked.class, name = "role-revoked"),
 		@JsonSubTypes.Type(value = ControlMessage.RoleReleased.class, name = "role-released"),
-		@JsonSubTypes.Type(value = ControlMessage.Broadcast.class, name = "broadcast"),
-		@JsonSubTypes.Type(value = ControlMessage.Delivery.class, name = "delivery"),
-		@JsonSubTypes.Type(value = ControlMessage.DeliveryAck.class, name = "delivery-ack"),
-		@JsonSubTypes.Type(value = ControlMessage.BroadcastReply.class, name = "broadcast-reply"),
 		@JsonSubTypes.Type(value = ControlMessage.MasterReplacing.class, name = "master-replacing"),
 		@JsonSubTypes.Type(value = ControlMessage.ReadyForNewMaster.class, name = "ready-for-new-master") })
 public sealed interface ControlMessage {
@@ -216,69 +212,15 @@ public sealed interface ControlMessage {
 	}
 
 	/**
-	 * A worker asks the master to deliver a payload to every other worker and to answer
-	 * with a {@link BroadcastReply} once they all acknowledged it, or after the timeout.
+	 * }
 	 *
-	 * @param requestId the id the reply carries
-	 * @param topic what the payload is about, which selects the listeners that receive it
-	 * @param payload the payload
-	 * @param timeoutMillis how long the master waits for the acknowledgements, in
-	 * milliseconds
-	 */
-	record Broadcast(long requestId, String topic, String payload, long timeoutMillis) implements ControlMessage {
-
-		@Override
-		public String toString() {
-			return "Broadcast[requestId=" + this.requestId + ", topic=" + this.topic + ", payload of "
-					+ this.payload.length() + " chars]";
-		}
-
-	}
-
-	/**
-	 * The master delivers a worker's {@link Broadcast} to another worker, which answers
-	 * with a {@link DeliveryAck} once its listeners have run.
+	 * }
 	 *
-	 * @param deliveryId the id the acknowledgement carries
-	 * @param topic the topic of the broadcast
-	 * @param payload the payload of the broadcast
-	 */
-	record Delivery(long deliveryId, String topic, String payload) implements ControlMessage {
-
-		@Override
-		public String toString() {
-			return "Delivery[deliveryId=" + this.deliveryId + ", topic=" + this.topic + ", payload of "
-					+ this.payload.length() + " chars]";
-		}
-
-	}
-
-	/**
-	 * A worker has run its listeners of a {@link Delivery}.
+	 * /**
 	 *
-	 * @param deliveryId the id of the delivery
-	 */
-	record DeliveryAck(long deliveryId) implements ControlMessage {
-
-	}
-
-	/**
-	 * The master's answer to a {@link Broadcast}.
+	 * }
 	 *
-	 * @param requestId the id of the request
-	 * @param delivered the number of workers that acknowledged the delivery
-	 * @param missing the number of workers that were sent the delivery and did not
-	 * acknowledge it: they did not answer in time, or their link closed
-	 * @param refused why the master did not deliver the broadcast at all, or {@code null}
-	 * when it did
-	 */
-	record BroadcastReply(long requestId, int delivered, int missing,
-			@Nullable String refused) implements ControlMessage {
-
-	}
-
-	/**
-	 * What an operator can ask a master to do.
+	 * /** What an operator can ask a master to do.
 	 */
 	enum Command {
 

@@ -16,8 +16,7 @@ import dev.forker.boot.master.WorkerProcess.StartupFailure;
 /**
  * The master's side of the control protocol: it checks who a connection belongs to, keeps
  * what workers say within bounds, and turns each message into an event of the
- * {@link Master}, or hands it to the collaborator that answers it (database turns,
- * broadcasts).
+ * {@link Master}, or hands it to the collaborator that answers it (database turns).
  *
  * @since 0.1.0
  */
@@ -37,15 +36,11 @@ final class ControlProtocol implements ControlServer.Handler {
 
 	private final DatabaseInitialization database;
 
-	private final Broadcasts broadcasts;
-
-	ControlProtocol(WorkerTable table, Master master, MasterClock clock, DatabaseInitialization database,
-			Broadcasts broadcasts) {
+	ControlProtocol(WorkerTable table, Master master, MasterClock clock, DatabaseInitialization database) {
 		this.table = table;
 		this.master = master;
 		this.clock = clock;
 		this.database = database;
-		this.broadcasts = broadcasts;
 	}
 
 	@Override
@@ -99,12 +94,6 @@ final class ControlProtocol implements ControlServer.Handler {
 		else if (message instanceof ControlMessage.RoleReleased released) {
 			this.master.onRoleReleased(process, released.role());
 		}
-		else if (message instanceof ControlMessage.Broadcast broadcast) {
-			this.broadcasts.broadcast(process, broadcast, this.table.processes(), this.clock.nanoTime());
-		}
-		else if (message instanceof ControlMessage.DeliveryAck ack) {
-			this.broadcasts.acknowledged(process, ack.deliveryId());
-		}
 		else {
 			logger.warn("Ignored unexpected " + message + " from " + process);
 		}
@@ -133,11 +122,7 @@ final class ControlProtocol implements ControlServer.Handler {
 
 	@Override
 	public void onClosed(ControlLink link) {
-		WorkerProcess process = this.table.processOf(link);
 		this.table.unbind(link);
-		if (process != null) {
-			this.broadcasts.gone(process);
-		}
 	}
 
 	private static boolean sameToken(String expected, @Nullable String actual) {

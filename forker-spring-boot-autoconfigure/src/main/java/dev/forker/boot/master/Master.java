@@ -37,10 +37,9 @@ import dev.forker.boot.control.WorkerState;
  * processes, {@link RestartPolicy} decides delays and the budget, {@link RollingRestart}
  * tracks a rolling restart, {@link Watchdog} finds late workers, {@link RoleHolder} gives
  * the scheduler role to one worker at a time, {@link DatabaseInitialization} lets one
- * worker initialize the database first, {@link Broadcasts} relays what one worker tells
- * every other, {@link SessionSweeper} keeps house among the sessions that the workers
- * share, {@link ControlProtocol} turns messages into events and {@link StatusReport}
- * describes it all.
+ * worker initialize the database first, {@link SessionSweeper} keeps house among the
+ * sessions that the workers share, {@link ControlProtocol} turns messages into events and
+ * {@link StatusReport} describes it all.
  * <p>
  * All state lives on the thread that runs the loop: other threads (signals, the reaper)
  * only {@link #post(Runnable) post} tasks to it. The operating system is behind
@@ -85,8 +84,6 @@ public final class Master implements ControlServer.Handler {
 	private final ForkerProperties.Sessions sessionProperties;
 
 	private @Nullable SessionSweeper sessions;
-
-	private final Broadcasts broadcasts = new Broadcasts();
 
 	private final InPlaceUpgrade upgrade;
 
@@ -137,7 +134,7 @@ public final class Master implements ControlServer.Handler {
 		this.sessionProperties = properties.getSessions();
 		this.upgrade = new InPlaceUpgrade(this.table, this::post, masterPid, properties.getUpgrade().getCheckTimeout(),
 				clock);
-		this.protocol = new ControlProtocol(this.table, this, clock, this.database, this.broadcasts);
+		this.protocol = new ControlProtocol(this.table, this, clock, this.database);
 		this.spawner = new WorkerSpawner(properties, processes, clock, this.table);
 		this.retirement = new WorkerRetirement(properties, processes, clock, this.table, this.scheduler);
 		this.shutdown = new Shutdown(properties, processes, clock, listeners, this.table, this.rollingRestart,
@@ -148,8 +145,8 @@ public final class Master implements ControlServer.Handler {
 				this.retirement, this.database);
 		this.scaling = new WorkerScaling(this.table, this.rollingRestart, this.spawner, this.restarts, this.retirement,
 				maxWorkers);
-		this.exits = new WorkerExits(this.table, this.scheduler, this.database, this.broadcasts, this.rollingRestart,
-				this.shutdown, this.firstStart, this.restarts);
+		this.exits = new WorkerExits(this.table, this.scheduler, this.database, this.rollingRestart, this.shutdown,
+				this.firstStart, this.restarts);
 		this.readiness = new WorkerReadiness(clock, this.table, this.rollingRestart, this.rollingRestartSteps,
 				this.retirement, this.database, this.scheduler, this.firstStart);
 	}
@@ -289,7 +286,6 @@ public final class Master implements ControlServer.Handler {
 	void tick() {
 		try {
 			long now = this.clock.nanoTime();
-			this.broadcasts.tick(now);
 			this.retirement.kill(this.watchdog.overdue(now, this.table.processes()));
 			if (this.shutdown.stopping()) {
 				this.upgrade.stopping();
@@ -337,7 +333,6 @@ public final class Master implements ControlServer.Handler {
 				next = Math.min(next, process.killAtNanos());
 			}
 		}
-		next = this.broadcasts.nextDeadline(next);
 		return Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - now) + 1);
 	}
 
@@ -373,10 +368,6 @@ public final class Master implements ControlServer.Handler {
 					LogText.capitalize(process.toString()) + " released the " + this.scheduler.displayName() + " role");
 			this.scheduler.assign(this.table.processes());
 		}
-	}
-
-	int pendingBroadcasts() {
-		return this.broadcasts.pendingCount();
 	}
 
 	ControlMessage.HeartbeatAck summary() {

@@ -37,8 +37,6 @@ final class WorkerExits {
 
 	private final DatabaseInitialization database;
 
-	private final Broadcasts broadcasts;
-
 	private final RollingRestart rollingRestart;
 
 	private final Shutdown shutdown;
@@ -47,12 +45,11 @@ final class WorkerExits {
 
 	private final WorkerRestarts restarts;
 
-	WorkerExits(WorkerTable table, RoleHolder scheduler, DatabaseInitialization database, Broadcasts broadcasts,
-			RollingRestart rollingRestart, Shutdown shutdown, FirstStart firstStart, WorkerRestarts restarts) {
+	WorkerExits(WorkerTable table, RoleHolder scheduler, DatabaseInitialization database, RollingRestart rollingRestart,
+			Shutdown shutdown, FirstStart firstStart, WorkerRestarts restarts) {
 		this.table = table;
 		this.scheduler = scheduler;
 		this.database = database;
-		this.broadcasts = broadcasts;
 		this.rollingRestart = rollingRestart;
 		this.shutdown = shutdown;
 		this.firstStart = firstStart;
@@ -66,7 +63,6 @@ final class WorkerExits {
 		}
 		this.scheduler.exited(process);
 		this.database.exited(process);
-		this.broadcasts.gone(process);
 		try {
 			onExit(process, status);
 		}

@@ -377,9 +377,6 @@ final class MasterLink implements Closeable {
 		else if (message instanceof ControlMessage.DatabaseTurnReply reply) {
 			complete(reply.requestId(), reply);
 		}
-		else if (message instanceof ControlMessage.BroadcastReply reply) {
-			complete(reply.requestId(), reply);
-		}
 		else if (message instanceof ControlMessage.MasterReplacing) {
 			// Before the link closes: the master's execve may end the thread that
 			// started this worker, which then gets its parent-death signal

@@ -23,7 +23,6 @@ import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 import dev.forker.boot.balance.ConnectionGates;
-import dev.forker.boot.control.ControlCodec;
 import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.ForkerStatus;
 import dev.forker.boot.control.WorkerEnvironment;
@@ -40,10 +39,10 @@ import dev.forker.boot.control.WorkerEnvironment;
  * check never delays a heartbeat.
  * <p>
  * It is the one face of the link that the other packages use (reports, roles, database
- * turns, broadcasts, status and commands), which makes it longer than most classes: each
- * of those is a few lines over the {@link MasterLink}, which holds the wire (connection,
- * reading, requests and their answers), and {@link OrphanExit} holds what a worker does
- * when its master is gone.
+ * turns, status and commands), which makes it longer than most classes: each of those is
+ * a few lines over the {@link MasterLink}, which holds the wire (connection, reading,
+ * requests and their answers), and {@link OrphanExit} holds what a worker does when its
+ * master is gone.
  *
  * @since 0.1.0
  */
@@ -53,25 +52,11 @@ public final class WorkerAgent implements Closeable {
 
 	private static final String STARTING = "STARTING";
 
-	/**
-	 * Largest encoded broadcast a worker sends: the master's delivery of it, with an id
-	 * of its own, must fit in a control message.
-	 */
-	static final int MAX_BROADCAST_BYTES = ControlCodec.MAX_MESSAGE_BYTES - 256;
-
-	/**
-	 * Time the sender of a broadcast waits for the master's answer past the broadcast's
-	 * timeout, at which the master answers.
-	 */
-	private static final Duration BROADCAST_REPLY_GRACE = Duration.ofSeconds(2);
-
 	private static volatile @Nullable WorkerAgent current;
 
 	private final WorkerEnvironment environment;
 
 	private final MasterLink link;
-
-	private final ControlCodec codec = new ControlCodec();
 
 	private final ThreadPoolTaskScheduler scheduler;
 
@@ -84,9 +69,6 @@ public final class WorkerAgent implements Closeable {
 	private volatile @Nullable ScheduledFuture<?> heartbeats;
 
 	private final WorkerRoles roles = new WorkerRoles((role) -> send(new ControlMessage.RoleReleased(role)));
-
-	private final BroadcastListeners broadcastListeners = new BroadcastListeners(
-			(deliveryId) -> send(new ControlMessage.DeliveryAck(deliveryId)));
 
 	private final CountDownLatch databaseInitialized = new CountDownLatch(1);
 
@@ -321,50 +303,9 @@ public final class WorkerAgent implements Closeable {
 	}
 
 	/**
-	 * Deliver a payload to every other worker through the master, and wait until they
-	 * have all run their listeners of the topic, or until the timeout. Workers that are
-	 * being killed for not answering, and workers not yet connected to the master, are
-	 * left out. Listeners must not broadcast themselves.
-	 * @param topic the topic, which selects the listeners
-	 * @param payload the payload, a little under 64 KiB once encoded with its topic
-	 * @param timeout how long the master waits for the other workers
-	 * @return how many workers acknowledged the delivery, and how many did not
-	 * @throws IllegalArgumentException if the payload is too large
-	 * @throws IllegalStateException if the master refuses the broadcast or does not
-	 * answer
-	 * @see #addBroadcastListener(String, Consumer)
-	 */
-	public BroadcastResult broadcast(String topic, String payload, Duration timeout) {
-		long id = this.link.nextRequestId();
-		byte[] encoded = this.codec.encode(new ControlMessage.Broadcast(id, topic, payload, timeout.toMillis()));
-		if (encoded.length > MAX_BROADCAST_BYTES) {
-			throw new IllegalArgumentException("A broadcast of " + encoded.length + " bytes exceeds "
-					+ MAX_BROADCAST_BYTES + " bytes (topic " + topic + ")");
-		}
-		ControlMessage.BroadcastReply reply = (ControlMessage.BroadcastReply) this.link.request(id, encoded,
-				timeout.plus(BROADCAST_REPLY_GRACE));
-		if (reply.refused() != null) {
-			throw new IllegalStateException("forker master refused the broadcast: " + reply.refused());
-		}
-		return new BroadcastResult(reply.delivered(), reply.missing());
-	}
-
-	/**
-	 * Add a listener of the broadcasts of other workers on a topic. Listeners run on a
-	 * thread of their own, one delivery at a time, in the order the master delivers them;
-	 * the sender's {@link #broadcast} returns once they have returned.
-	 * @param topic the topic
-	 * @param listener called with the payload of each delivery
-	 */
-	public void addBroadcastListener(String topic, Consumer<String> listener) {
-		this.broadcastListeners.add(topic, listener);
-	}
-
-	/**
 	 * Add a listener called once this worker is connected to a master that replaced the
 	 * previous one in place (an in-place upgrade), on a thread of its own: it may ask the
-	 * master. While the link was down, this worker missed what other workers told every
-	 * worker, and could not tell them anything.
+	 * master.
 	 * @param listener the listener
 	 */
 	public void addMasterReplacedListener(Runnable listener) {
@@ -412,9 +353,6 @@ public final class WorkerAgent implements Closeable {
 			// must not run here as well
 			this.roles.revokeAll(() -> send(new ControlMessage.ReadyForNewMaster()));
 		}
-		else if (message instanceof ControlMessage.Delivery delivery) {
-			this.broadcastListeners.deliver(delivery.deliveryId(), delivery.topic(), delivery.payload());
-		}
 		else {
 			logger.debug("Ignored unexpected control message " + message);
 		}
@@ -428,7 +366,6 @@ public final class WorkerAgent implements Closeable {
 	public void close() throws IOException {
 		this.closed = true;
 		this.roles.close();
-		this.broadcastListeners.close();
 		ScheduledFuture<?> heartbeats = this.heartbeats;
 		if (heartbeats != null) {
 			heartbeats.cancel(false);
@@ -459,25 +396,6 @@ public final class WorkerAgent implements Closeable {
 	 * for the worker that does and runs no {@code spring.sql.init} scripts
 	 */
 	public record DatabaseTurn(boolean initialize) {
-
-	}
-
-	/**
-	 * What became of a {@link #broadcast broadcast}.
-	 *
-	 * @param delivered the number of other workers that ran their listeners
-	 * @param missing the number of other workers that did not acknowledge the delivery in
-	 * time, or whose link closed
-	 */
-	public record BroadcastResult(int delivered, int missing) {
-
-		/**
-		 * Return whether every worker that was sent the broadcast acknowledged it.
-		 * @return whether none is missing
-		 */
-		public boolean isComplete() {
-			return this.missing == 0;
-		}
 
 	}
 

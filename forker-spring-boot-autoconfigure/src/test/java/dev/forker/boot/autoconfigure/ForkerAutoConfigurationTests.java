@@ -1,6 +1,7 @@
 package dev.forker.boot.autoconfigure;
 
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.List;
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.aop.support.AopUtils;
@@ -29,6 +31,7 @@ import dev.forker.boot.ForkerMode;
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.cache.CoherentCacheManagers;
 import dev.forker.boot.cache.CoherentCacheMeterBinderProvider;
+import dev.forker.boot.cache.CoherentCacheMetrics;
 import dev.forker.boot.jetty.ForkerJettyWebServerFactoryCustomizer;
 import dev.forker.boot.jetty.JettyConnectionDrain;
 import dev.forker.boot.netty.ForkerNettyWebServerFactoryCustomizer;
@@ -38,6 +41,7 @@ import dev.forker.boot.tomcat.ForkerTomcatWebServerFactoryCustomizer;
 import dev.forker.boot.worker.WorkerAgent;
 import dev.forker.boot.worker.WorkerAgents;
 import dev.forker.boot.control.ServedPort;
+import dev.forker.boot.control.StateDirectory;
 import dev.forker.boot.control.WorkerEnvironment;
 import dev.forker.boot.control.WorkerSocketMode;
 
@@ -104,15 +108,21 @@ class ForkerAutoConfigurationTests {
 	}
 
 	@Test
-	void keepsLocalCacheManagersCoherentInAWorker() throws Exception {
+	void keepsLocalCacheManagersCoherentInAWorker(@TempDir Path directory) throws Exception {
+		// The master creates the state directory, where the log of invalidations goes
+		Files.createDirectory(StateDirectory.of(directory.resolve("control.sock")));
+		WorkerEnvironment worker = new WorkerEnvironment(2, 4242, directory.resolve("control.sock"), "token",
+				WorkerSocketMode.REUSEPORT, List.of(new ServedPort("server.port", 18080, null)), Duration.ofSeconds(2),
+				null);
 		try (SocketChannel channel = SocketChannel.open()) {
-			WorkerAgent agent = WorkerAgents.detached(WORKER, channel);
+			WorkerAgent agent = WorkerAgents.detached(worker, channel);
 			this.contextRunner.withPropertyValues("forker.enabled=true")
 				.withBean(WorkerAgent.class, () -> agent)
 				.withBean(ConcurrentMapCacheManager.class, ConcurrentMapCacheManager::new)
 				.run((context) -> {
 					assertThat(context).hasSingleBean(CoherentCacheManagers.class);
 					assertThat(context).hasSingleBean(CoherentCacheMeterBinderProvider.class);
+					assertThat(context).hasSingleBean(CoherentCacheMetrics.class);
 					assertThat(AopUtils.isAopProxy(context.getBean(ConcurrentMapCacheManager.class))).isTrue();
 				});
 		}

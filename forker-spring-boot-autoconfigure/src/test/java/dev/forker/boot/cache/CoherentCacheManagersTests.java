@@ -1,17 +1,18 @@
 package dev.forker.boot.cache;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
@@ -35,25 +36,27 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.forker.boot.worker.MasterUnavailableException;
-import dev.forker.boot.worker.WorkerAgent;
-
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Tests for {@link CoherentCacheManagers}: two workers in one JVM, each with its own
- * cache manager, whose broadcasts reach each other directly.
+ * cache manager and pid, on one invalidation log.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CoherentCacheManagersTests {
 
-	private final Worker one = new Worker(1);
+	@TempDir
+	Path directory;
 
-	private final Worker two = new Worker(2);
+	private Worker one;
 
-	CoherentCacheManagersTests() {
-		this.one.peers.add(this.two);
-		this.two.peers.add(this.one);
+	private Worker two;
+
+	@BeforeEach
+	void workers() {
+		this.one = new Worker(1);
+		this.two = new Worker(2);
 	}
 
 	@Test
@@ -67,7 +70,7 @@ class CoherentCacheManagersTests {
 		assertThat(second.getCache("owners").evictIfPresent(2L)).isTrue();
 		assertThat(local(first, "owners")).isEmpty();
 		assertThat(first.getCache("owners").evictIfPresent(3L)).as("absent here, maybe present elsewhere").isFalse();
-		assertThat(this.one.sent).hasSize(2);
+		assertThat(this.one.sent()).isEqualTo(2);
 	}
 
 	@Test
@@ -80,7 +83,7 @@ class CoherentCacheManagersTests {
 		assertThat(local(second, "owners")).doesNotContainKey(1L).containsKey(2L);
 		assertThat(second.getCache("owners").putIfAbsent(3L, "three")).isNull();
 		assertThat(second.getCache("owners").putIfAbsent(2L, "other")).isNotNull();
-		assertThat(this.two.sent).as("a put that stored nothing tells nobody").hasSize(1);
+		assertThat(this.two.sent()).as("a put that stored nothing tells nobody").isOne();
 	}
 
 	@Test
@@ -93,12 +96,12 @@ class CoherentCacheManagersTests {
 		cache.put(2L, "loaded");
 		assertThat(cache.get(3L, String.class)).isNull();
 		cache.put(3L, "loaded");
-		assertThat(this.two.sent).isEmpty();
+		assertThat(this.two.sent()).isZero();
 		assertThat(local(second, "owners")).containsKeys(1L, 2L, 3L);
 		assertThat(local(first, "owners")).containsKey(1L);
 		assertThat(cache.get(4L)).isNull();
 		cache.put(5L, "changed");
-		assertThat(this.two.sent).as("a put of another key than the one missed").hasSize(1);
+		assertThat(this.two.sent()).as("a put of another key than the one missed").isOne();
 	}
 
 	@Test
@@ -149,8 +152,8 @@ class CoherentCacheManagersTests {
 		fill(first, second, "owners", 1L);
 		first.getCache("owners").evict(1L);
 		first.getCache("owners").clear();
-		assertThat(this.one.sent).hasSize(2);
-		assertThat(this.two.sent).isEmpty();
+		assertThat(this.one.sent()).isEqualTo(2);
+		assertThat(this.two.sent()).isZero();
 	}
 
 	@Test
@@ -190,7 +193,8 @@ class CoherentCacheManagersTests {
 		assertThat(first).isInstanceOf(CaffeineCacheManager.class);
 		fill(first, second, "owners", 1L);
 		first.getCache("owners").evict(1L);
-		assertThat(((CaffeineCache) target(second.getCache("owners"))).getNativeCache().asMap()).isEmpty();
+		assertThat(target(second.getCache("owners"))).isInstanceOf(CaffeineCache.class);
+		assertThat(local(second, "owners")).isEmpty();
 	}
 
 	@Test
@@ -229,41 +233,94 @@ class CoherentCacheManagersTests {
 	}
 
 	@Test
-	void invalidationThatCouldNotBeSentWhileTheMasterReplacedItselfClearsTheCacheOnceReconnected(
-			CapturedOutput output) {
+	void readOfAnotherWorkerAppliesTheInvalidationsBeforeItAnswers() {
+		CacheManager first = this.one.coherent(new ConcurrentMapCacheManager());
+		CacheManager second = this.two.coherent(new ConcurrentMapCacheManager());
+		fill(first, second, "owners", 1L, 2L);
+		Cache cache = second.getCache("owners");
+		first.getCache("owners").evict(1L);
+		first.getCache("owners").put(2L, "new");
+		assertThat(target(cache).get(1L)).as("not read yet").isNotNull();
+		assertThat(cache.get(1L)).isNull();
+		assertThat(cache.get(2L, String.class)).isNull();
+		target(cache).put(1L, "old");
+		first.getCache("owners").evict(1L);
+		assertThat(cache.get(1L, () -> "loaded")).isEqualTo("loaded");
+		target(cache).put(1L, "old");
+		first.getCache("owners").clear();
+		assertThat(cache.retrieve(1L)).isNull();
+		assertThat(this.two.managers.getInvalidations().received()).isEqualTo(4);
+	}
+
+	@Test
+	void ownInvalidationsAreNotAppliedAgain() {
+		CacheManager first = this.one.coherent(new ConcurrentMapCacheManager());
+		Cache cache = first.getCache("owners");
+		cache.evict(1L);
+		target(cache).put(1L, "stored since");
+		assertThat(cache.get(1L).get()).isEqualTo("stored since");
+		assertThat(this.one.managers.getInvalidations().received()).isZero();
+	}
+
+	@Test
+	void readInsideTheLoaderOfAnotherEntryDoesNotApplyTheInvalidationsAndSkipsTheCache() {
+		CacheManager first = this.one.coherent(new ConcurrentMapCacheManager());
+		CacheManager second = this.two.coherent(new ConcurrentMapCacheManager());
+		fill(first, second, "owners", 1L);
+		fill(first, second, "vets", 1L);
+		Cache owners = second.getCache("owners");
+		Cache vets = second.getCache("vets");
+		String loaded = owners.get(2L, () -> {
+			first.getCache("vets").evict(1L);
+			assertThat(vets.get(1L)).as("not read from the cache").isNull();
+			return vets.get(1L, () -> "new");
+		});
+		assertThat(loaded).isEqualTo("new");
+		assertThat(local(second, "vets")).doesNotContainKey(1L);
+		assertThat(local(second, "owners")).containsKeys(1L, 2L);
+	}
+
+	@Test
+	void workerThatCannotCreateTheLogFailsToStart(@TempDir Path directory) {
+		Path missing = directory.resolve("missing");
+		CoherentCacheManagers managers = new CoherentCacheManagers(1, 1, missing);
+		assertThatIllegalStateException()
+			.isThrownBy(() -> managers.postProcessAfterInitialization(new ConcurrentMapCacheManager(), "cacheManager"))
+			.withMessageContaining(missing.toString())
+			.withMessageContaining("forker.cache.coherence=false");
+	}
+
+	@Test
+	void metricsCountInvalidationsSentReceivedAndGaps() {
+		CacheManager first = this.one.coherent(new ConcurrentMapCacheManager());
+		CacheManager second = this.two.coherent(new ConcurrentMapCacheManager());
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		new CoherentCacheMetrics(this.two.managers).bindTo(registry);
+		fill(first, second, "owners", 1L);
+		first.getCache("owners").evict(1L);
+		second.getCache("owners").evict(2L);
+		second.getCache("owners").get(1L);
+		assertThat(registry.get("forker.cache.invalidations").tag("direction", "sent").functionCounter().count())
+			.isOne();
+		assertThat(registry.get("forker.cache.invalidations").tag("direction", "received").functionCounter().count())
+			.isOne();
+		assertThat(registry.get("forker.cache.invalidation.gaps").tag("reason", "lapped").functionCounter().count())
+			.isZero();
+	}
+
+	@Test
+	void workerThatFallsALapBehindClearsItsCaches() {
 		CacheManager first = this.one.coherent(new ConcurrentMapCacheManager());
 		CacheManager second = this.two.coherent(new ConcurrentMapCacheManager());
 		fill(first, second, "owners", 1L, 2L);
 		fill(first, second, "vets", 1L);
-		// Worker 2 is connected to the new master already, worker 1 not yet
-		this.two.connectedToNewMaster();
-		fill(first, second, "owners", 1L, 2L);
-		fill(first, second, "vets", 1L);
-		this.one.masterReplacing = true;
-		first.getCache("owners").evict(1L);
-		first.getCache("owners").put(2L, "new");
-		assertThat(local(second, "owners")).as("stale until worker 1 reconnects").containsKeys(1L, 2L);
-		assertThat(output).containsOnlyOnce(
-				"cache 'owners' is cleared in every other worker once this worker is " + "connected to the new master");
-		assertThat(output).doesNotContain("WARN");
-		this.one.connectedToNewMaster();
+		for (int i = 0; i <= InvalidationLog.DEFAULT_SLOTS; i++) {
+			first.getCache("owners").evict(1000L + i);
+		}
 		assertThat(local(second, "owners")).isEmpty();
-		assertThat(local(second, "vets")).as("nothing was lost for it").containsKey(1L);
-		assertThat(local(first, "owners")).as("it may have missed invalidations itself").isEmpty();
-		assertThat(local(first, "vets")).isEmpty();
-		assertThat(this.one.sent).singleElement().asString().contains("\"owners\"", "\"key\":null");
-	}
-
-	@Test
-	void missingWorkersAreLogged(CapturedOutput output) {
-		CoherentCacheManagers managers = new CoherentCacheManagers(2,
-				(payload) -> new WorkerAgent.BroadcastResult(0, 1), (listener) -> {
-				}, (listener) -> {
-				});
-		CacheManager manager = (CacheManager) managers.postProcessAfterInitialization(new ConcurrentMapCacheManager(),
-				"cacheManager");
-		manager.getCache("owners").evict(1L);
-		assertThat(output).contains("1 worker(s) did not confirm the invalidation of an entry of cache 'owners'");
+		assertThat(local(second, "vets")).isEmpty();
+		assertThat(this.two.managers.getInvalidations().gaps(InvalidationLog.Gap.LAPPED)).isOne();
+		assertThat(local(first, "vets")).as("it cannot tell its own entries from those it missed").isEmpty();
 	}
 
 	@Test
@@ -287,10 +344,10 @@ class CoherentCacheManagersTests {
 			ownersOne.evictAll();
 			assertThat(ownersTwo.find(1L)).isEqualTo("Georgina");
 			assertThat(ownersTwo.find(2L)).isEqualTo("Bettina");
-			int sent = this.one.sent.size();
+			long sent = this.one.sent();
 			assertThat(ownersOne.findUnlessAbsent(3L)).isNull();
 			ownersOne.renameAndCache(3L, "Carl");
-			assertThat(this.one.sent).as("a put in another operation than the miss").hasSize(sent + 1);
+			assertThat(this.one.sent()).as("a put in another operation than the miss").isEqualTo(sent + 1);
 		}
 	}
 
@@ -313,41 +370,21 @@ class CoherentCacheManagersTests {
 	}
 
 	/**
-	 * One worker: its post-processor, and the broadcasts it sent.
+	 * One worker: its post-processor, with its own pid, on the log of the test.
 	 */
-	static final class Worker {
-
-		private final List<Worker> peers = new CopyOnWriteArrayList<>();
-
-		private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
-
-		private final List<String> sent = new CopyOnWriteArrayList<>();
-
-		private final List<Runnable> masterReplacedListeners = new CopyOnWriteArrayList<>();
-
-		private volatile boolean masterReplacing;
-
-		void connectedToNewMaster() {
-			this.masterReplacing = false;
-			this.masterReplacedListeners.forEach(Runnable::run);
-		}
+	final class Worker {
 
 		private final CoherentCacheManagers managers;
 
 		private int beans;
 
 		Worker(int id) {
-			this.managers = new CoherentCacheManagers(id, this::broadcast, this.listeners::add,
-					this.masterReplacedListeners::add);
+			this.managers = new CoherentCacheManagers(id, 4000 + id, CoherentCacheManagersTests.this.directory);
 		}
 
-		private WorkerAgent.BroadcastResult broadcast(String payload) {
-			if (this.masterReplacing) {
-				throw new MasterUnavailableException(4242);
-			}
-			this.sent.add(payload);
-			this.peers.forEach((peer) -> peer.listeners.forEach((listener) -> listener.accept(payload)));
-			return new WorkerAgent.BroadcastResult(this.peers.size(), 0);
+		long sent() {
+			CacheInvalidations invalidations = this.managers.getInvalidations();
+			return (invalidations != null) ? invalidations.sent() : 0;
 		}
 
 		CacheManager coherent(CacheManager manager) {

@@ -22,11 +22,6 @@ class ControlCodecTests {
 		assertRoundTrip(new ControlMessage.StartupFailed("org.springframework.boot.web.server.PortInUseException",
 				"Web server failed to start. Port 8081 was already in use.",
 				"Identify and stop the process that's listening on port 8081."));
-		assertRoundTrip(new ControlMessage.Broadcast(3, "forker.cache", "{\"key\":\"rO0AB\"}", 2000));
-		assertRoundTrip(new ControlMessage.Delivery(9, "forker.cache", "payload"));
-		assertRoundTrip(new ControlMessage.DeliveryAck(9));
-		assertRoundTrip(new ControlMessage.BroadcastReply(3, 1, 1, null));
-		assertRoundTrip(new ControlMessage.BroadcastReply(3, 0, 0, "refused"));
 	}
 
 	@Test

@@ -67,7 +67,7 @@ class ControlServerTests {
 						links.add(link);
 					}
 					else {
-						// A broadcast that fails on every other link closes them
+						// A message whose handling closes every other link
 						for (ControlLink other : List.copyOf(links)) {
 							if (other != link) {
 								other.close();

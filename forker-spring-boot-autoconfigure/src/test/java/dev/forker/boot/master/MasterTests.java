@@ -650,110 +650,6 @@ class MasterTests {
 	}
 
 	@Test
-	void broadcastIsDeliveredToEveryOtherWorkerAndAnsweredOnceAllAcknowledged() {
-		this.properties.setWorkers(3);
-		start();
-		readyAll();
-		broadcast(1000, 7, 1000);
-		ControlMessage.Delivery delivery = delivery(1001);
-		assertThat(delivery.topic()).isEqualTo("cache");
-		assertThat(delivery.payload()).isEqualTo("payload");
-		assertThat(delivery(1002)).isEqualTo(delivery);
-		assertThat(link(1000).sent()).noneMatch((message) -> message instanceof ControlMessage.Delivery);
-		this.master.onMessage(link(1001), new ControlMessage.DeliveryAck(delivery.deliveryId()));
-		assertThat(broadcastReplies(1000)).isEmpty();
-		this.master.onMessage(link(1001), new ControlMessage.DeliveryAck(delivery.deliveryId()));
-		assertThat(broadcastReplies(1000)).as("an acknowledgement counts once").isEmpty();
-		this.master.onMessage(link(1002), new ControlMessage.DeliveryAck(delivery.deliveryId()));
-		assertThat(broadcastReplies(1000)).containsExactly(new ControlMessage.BroadcastReply(7, 2, 0, null));
-		assertThat(this.master.pendingBroadcasts()).isZero();
-	}
-
-	@Test
-	void broadcastReachesStartingWorkersButNotWorkersBeingKilled() {
-		this.properties.setWorkers(3);
-		start();
-		ready(1000);
-		link(1001);
-		ready(1002);
-		heartbeat(1000, 0);
-		heartbeat(1001, 0);
-		advance(Duration.ofSeconds(11));
-		assertThat(this.master.status().worker(3).get(0).state()).isEqualTo(WorkerState.UNRESPONSIVE.displayName());
-		broadcast(1000, 7, 1000);
-		ControlMessage.Delivery delivery = delivery(1001);
-		assertThat(link(1002).sent()).noneMatch((message) -> message instanceof ControlMessage.Delivery);
-		this.master.onMessage(link(1001), new ControlMessage.DeliveryAck(delivery.deliveryId()));
-		assertThat(broadcastReplies(1000)).containsExactly(new ControlMessage.BroadcastReply(7, 1, 0, null));
-	}
-
-	@Test
-	void workerThatDoesNotAcknowledgeInTimeIsCountedMissing(CapturedOutput output) {
-		this.properties.setWorkers(3);
-		start();
-		readyAll();
-		broadcast(1000, 7, 500);
-		assertThat(this.master.millisUntilNextDeadline()).isLessThanOrEqualTo(501);
-		this.master.onMessage(link(1001), new ControlMessage.DeliveryAck(delivery(1001).deliveryId()));
-		advance(Duration.ofMillis(499));
-		assertThat(broadcastReplies(1000)).isEmpty();
-		advance(Duration.ofMillis(1));
-		assertThat(broadcastReplies(1000)).containsExactly(new ControlMessage.BroadcastReply(7, 1, 1, null));
-		assertThat(output).contains("worker 3 (pid 1002) did not acknowledge it in time");
-		this.master.onMessage(link(1002), new ControlMessage.DeliveryAck(delivery(1002).deliveryId()));
-		assertThat(broadcastReplies(1000)).as("a late acknowledgement is ignored").hasSize(1);
-	}
-
-	@Test
-	void workerThatExitsOrWhoseLinkClosesIsNotWaitedFor() {
-		this.properties.setWorkers(3);
-		start();
-		readyAll();
-		broadcast(1000, 7, 60_000);
-		exit(1001, CRASHED);
-		assertThat(broadcastReplies(1000)).isEmpty();
-		this.master.onClosed(link(1002));
-		assertThat(broadcastReplies(1000)).containsExactly(new ControlMessage.BroadcastReply(7, 0, 2, null));
-	}
-
-	@Test
-	void broadcastOfAWorkerAloneIsAnsweredAtOnce() {
-		this.properties.setWorkers(1);
-		start();
-		readyAll();
-		broadcast(1000, 7, 1000);
-		assertThat(broadcastReplies(1000)).containsExactly(new ControlMessage.BroadcastReply(7, 0, 0, null));
-	}
-
-	@Test
-	void broadcastOfAWorkerThatIsGoneIsForgotten() {
-		start();
-		readyAll();
-		broadcast(1000, 7, 60_000);
-		this.master.onClosed(link(1000));
-		assertThat(this.master.pendingBroadcasts()).isZero();
-		assertThat(link(1001).sent()).anyMatch((message) -> message instanceof ControlMessage.Delivery);
-	}
-
-	@Test
-	void broadcastsBeyondTheLimitOrWithoutATopicAreRefused() {
-		start();
-		readyAll();
-		for (int i = 0; i < Broadcasts.MAX_PENDING; i++) {
-			broadcast(1000, i, 60_000);
-		}
-		assertThat(broadcastReplies(1000)).isEmpty();
-		broadcast(1000, -1, 60_000);
-		assertThat(broadcastReplies(1000)).singleElement()
-			.satisfies((reply) -> assertThat(reply.refused()).contains("waiting for their acknowledgements"));
-		this.master.onMessage(link(1001), new ControlMessage.Broadcast(-2, "", "payload", 1000));
-		assertThat(broadcastReplies(1001)).singleElement()
-			.satisfies((reply) -> assertThat(reply.refused()).contains("topic"));
-		advance(Duration.ofMinutes(1));
-		assertThat(this.master.pendingBroadcasts()).isZero();
-	}
-
-	@Test
 	void upgradeCheckThatDoesNotEndInTimeIsKilledAndTheUpgradeRefusedWithAWarning(CapturedOutput output) {
 		this.properties.getUpgrade().setCheckTimeout(Duration.ofSeconds(20));
 		HangingCheck check = upgradeWithAHangingCheck();
@@ -816,27 +712,6 @@ class MasterTests {
 		});
 		advance(Duration.ofSeconds(20));
 		assertThat(check.abandoned).as("a check that ended is not abandoned").isOne();
-	}
-
-	private void broadcast(long pid, long requestId, long timeoutMillis) {
-		this.master.onMessage(link(pid), new ControlMessage.Broadcast(requestId, "cache", "payload", timeoutMillis));
-	}
-
-	private ControlMessage.Delivery delivery(long pid) {
-		return link(pid).sent()
-			.stream()
-			.filter(ControlMessage.Delivery.class::isInstance)
-			.map(ControlMessage.Delivery.class::cast)
-			.reduce((first, second) -> second)
-			.orElseThrow();
-	}
-
-	private List<ControlMessage.BroadcastReply> broadcastReplies(long pid) {
-		return link(pid).sent()
-			.stream()
-			.filter(ControlMessage.BroadcastReply.class::isInstance)
-			.map(ControlMessage.BroadcastReply.class::cast)
-			.toList();
 	}
 
 	private ControlMessage.DatabaseTurnReply databaseTurn(long pid) {

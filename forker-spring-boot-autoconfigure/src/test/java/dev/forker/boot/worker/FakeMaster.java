@@ -226,9 +226,6 @@ public final class FakeMaster implements Closeable {
 			reply = new ControlMessage.CommandReply(request.requestId(), true,
 					"ok " + request.command() + " " + request.workers());
 		}
-		else if (message instanceof ControlMessage.Broadcast broadcast) {
-			reply = new ControlMessage.BroadcastReply(broadcast.requestId(), 1, 0, null);
-		}
 		if (reply != null) {
 			try {
 				channel.write(ByteBuffer.wrap(this.codec.encode(reply)));

@@ -4,8 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -15,7 +13,6 @@ import dev.forker.boot.control.ControlMessage;
 import dev.forker.boot.control.WorkerEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.awaitility.Awaitility.await;
 
@@ -52,49 +49,6 @@ class WorkerAgentTests {
 			ControlMessage.CommandReply reply = agent.command(ControlMessage.Command.SCALE, 3, Duration.ofSeconds(5));
 			assertThat(reply.accepted()).isTrue();
 			assertThat(reply.message()).isEqualTo("ok SCALE 3");
-		}
-	}
-
-	@Test
-	void broadcastsThroughTheMasterAndWaitsForItsAnswer() throws Exception {
-		try (FakeMaster master = FakeMaster.start(2); WorkerAgent agent = master.connect(() -> {
-		})) {
-			WorkerAgent.BroadcastResult result = agent.broadcast("cache", "payload", Duration.ofSeconds(5));
-			assertThat(result).isEqualTo(new WorkerAgent.BroadcastResult(1, 0));
-			assertThat(result.isComplete()).isTrue();
-			assertThat(master.received()).anySatisfy((message) -> {
-				assertThat(message).isInstanceOf(ControlMessage.Broadcast.class);
-				ControlMessage.Broadcast broadcast = (ControlMessage.Broadcast) message;
-				assertThat(broadcast.topic()).isEqualTo("cache");
-				assertThat(broadcast.payload()).isEqualTo("payload");
-				assertThat(broadcast.timeoutMillis()).isEqualTo(5000);
-			});
-			assertThatIllegalArgumentException()
-				.isThrownBy(() -> agent.broadcast("cache", "x".repeat(64 * 1024), Duration.ofSeconds(5)));
-		}
-	}
-
-	@Test
-	void runsTheListenersOfADeliveryBeforeItAcknowledgesIt() throws Exception {
-		try (FakeMaster master = FakeMaster.start(2); WorkerAgent agent = master.connect(() -> {
-		})) {
-			List<String> received = new CopyOnWriteArrayList<>();
-			agent.addBroadcastListener("cache", (payload) -> {
-				received.add("first " + payload);
-				assertThat(master.received()).noneMatch(ControlMessage.DeliveryAck.class::isInstance);
-			});
-			agent.addBroadcastListener("cache", (payload) -> {
-				received.add("second " + payload);
-				throw new IllegalStateException("a failing listener");
-			});
-			agent.addBroadcastListener("other", received::add);
-			await().atMost(Duration.ofSeconds(5)).until(() -> !master.received().isEmpty());
-			master.send(new ControlMessage.Delivery(3, "cache", "key"));
-			master.send(new ControlMessage.Delivery(4, "unheard", "key"));
-			await().atMost(Duration.ofSeconds(5))
-				.untilAsserted(() -> assertThat(master.received()).contains(new ControlMessage.DeliveryAck(3),
-						new ControlMessage.DeliveryAck(4)));
-			assertThat(received).containsExactly("first key", "second key");
 		}
 	}
 
