@@ -10,6 +10,9 @@ the phase:
   forker with N workers (shared, reuseport) and nginx in front of N JVMs, after a
   steady-state warm-up, in interleaved rounds; then alloc at a fixed rate (open loop);
 * a new connection per request (hey -disable-keepalive) on the same deployments;
+* shared state on the same one JVM and forker, the same way: a request that reads its
+  session through Spring Security, one that reads and writes its session, a cache
+  eviction, with the master's share of forker's CPU;
 * scenarios, one JVM against forker, open loop: a JVM-wide pause (full GC of a large
   live set), a crash (Runtime.halt now and then; one JVM restarted by a supervisor loop)
   and a slow leak (one JVM until it dies, restarted, against max-requests recycling);
@@ -47,13 +50,29 @@ BOOT40_JAR = os.path.join(ROOT, "samples/forker-sample-boot40/target/forker-samp
 GRPC_JAR = os.path.join(ROOT, "samples/forker-sample-grpc/target/forker-sample-grpc-%s.jar" % VERSION)
 RESULTS = os.path.join(ROOT, "benchmarks/results")
 LUA = os.path.join(ROOT, "benchmarks/lua/report.lua")
-# Endpoints whose wrk run needs a script of its own: /session sends the session cookie it got
-LUA_SCRIPTS = {"session": os.path.join(ROOT, "benchmarks/lua/session.lua")}
+# Endpoints whose wrk run needs a script of its own, each given the connections per thread and
+# counting the responses that are not 200: /me logs in once per connection and sends the
+# session cookies the logins got, /session sends the cookies of the sessions it started
+LUA_SCRIPTS = {"me": os.path.join(ROOT, "benchmarks/lua/me.lua"),
+               "session": os.path.join(ROOT, "benchmarks/lua/session.lua"),
+               "evict": os.path.join(ROOT, "benchmarks/lua/status.lua")}
 CACHE = os.path.join(ROOT, "benchmarks/forker-benchmark-app/target/startup-cache")
 ENDPOINTS = ["hello", "alloc", "locked"]
-# With --state: a request that reads and writes its session, and a cache eviction that
-# every worker applies (kept out of the default run, which has a 15-minute budget)
-STATE_ENDPOINTS = ["session", "evict"]
+# Shared state, one JVM against forker shared: a request that reads its session through Spring
+# Security (/me, logged in), one that reads and writes its session (/session), and a cache
+# eviction that, with forker, every worker applies (/evict). In the default run; --quick
+# leaves them out unless --state or --endpoints asks for them
+STATE_ENDPOINTS = ["me", "session", "evict"]
+STATE_NAMES = {"me": "`/me`", "session": "`/session` (read + write)", "evict": "`/evict`"}
+STATE_LABELS = {"me": "`GET /me`: reads its session through Spring Security",
+                "session": "`GET /session`: reads and writes its session",
+                "evict": "`GET /evict`: a `@CacheEvict`"}
+# The acceptance targets of the shared-state rows, forker shared against one JVM in the same
+# round: requests/s at least, CPU per request at most, and the master's share of the CPU of
+# all of forker's processes (master and workers) over the measured run
+STATE_TARGETS = {"me": {"rps": 0.85, "cpu_ms_per_request": 1.2}, "session": {"rps": 0.7},
+                 "evict": {"rps": 0.7}}
+MASTER_CPU_SHARE_MAX = 0.02
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 JAVA_25 = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 # Every deployment alive, so that a failure or Ctrl-C stops them all
@@ -435,6 +454,8 @@ def replacement_time(deployment):
 def wrk(port, endpoint, duration, connections):
     command = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % max(1, round(duration)), "--timeout", "10s",
                "-s", LUA_SCRIPTS.get(endpoint, LUA), "http://127.0.0.1:%d/%s" % (port, endpoint)]
+    if endpoint in LUA_SCRIPTS:
+        command += ["--", str(connections)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     if run.returncode != 0:
         raise RuntimeError("%s exited with %d:\n%s%s" % (" ".join(command), run.returncode, run.stdout, run.stderr))
@@ -495,31 +516,62 @@ def steady_windows(window_rps, args, connections, cap):
             return [round(rate) for rate in rates], "cap"
 
 
-def steady_warmup(window_rps, args, connections=None, cold=False):
+def steady_warmup(window_rps, args, connections=None, cold=False, cap=None):
     """Warm up until throughput stops rising (steady_windows) at the measured load
-    (connections), within args.warmup_max seconds. A cold JVM first goes through the same
-    rule at a light load (args.warmup_light connections), for at most half of that time:
-    there the JIT's compiler threads get the processors instead of sharing them with a
-    request thread per connection, and a plateau between two of its tiers is not taken for
-    the steady state. window_rps(seconds, connections) runs one window and returns its
-    requests/s."""
+    (connections), within cap (default args.warmup_max) seconds. A cold JVM first goes
+    through the same rule at a light load (args.warmup_light connections), for at most half
+    of that time: there the JIT's compiler threads get the processors instead of sharing them
+    with a request thread per connection, and a plateau between two of its tiers is not
+    taken for the steady state. window_rps(seconds, connections) runs one window and returns
+    its requests/s."""
     connections = connections or args.connections
+    cap = cap or args.warmup_max
     started = time.monotonic()
     warmup = {}
     if cold:
-        warmup["light_rps"], warmup["light_reason"] = steady_windows(window_rps, args, args.warmup_light,
-                                                                     args.warmup_max / 2)
-    rates, reason = steady_windows(window_rps, args, connections, args.warmup_max - (time.monotonic() - started))
+        warmup["light_rps"], warmup["light_reason"] = steady_windows(window_rps, args, args.warmup_light, cap / 2)
+    rates, reason = steady_windows(window_rps, args, connections, cap - (time.monotonic() - started))
     warmup.update({"windows_rps": rates, "seconds": round(time.monotonic() - started, 1), "reason": reason})
     return warmup
 
 
 def measured(deployment, run):
-    """A load run with the server processes' CPU time per request."""
+    """A load run with the server processes' CPU time per request and, with a forker master,
+    the master's share of the CPU time of all the deployment's processes (master and workers)
+    over the run, each read from /proc/<pid>/stat."""
+    master = deployment.master.pid if deployment.master is not None else None
     cpu = deployment.cpu_seconds()
+    master_cpu = cpu_seconds([master]) if master else 0
     report = run()
-    report["cpu_ms_per_request"] = 1000.0 * (deployment.cpu_seconds() - cpu) / max(1, report["requests"])
+    total = deployment.cpu_seconds() - cpu
+    report["cpu_ms_per_request"] = 1000.0 * total / max(1, report["requests"])
+    if master and total > 0:
+        report["master_cpu_share"] = (cpu_seconds([master]) - master_cpu) / total
     return report
+
+
+def check_master(name, deployment):
+    """That the deployment's master pid is the parent of every worker that answered /worker,
+    so that the master's CPU share is the master's: prints the pids."""
+    if deployment.master is None:
+        return
+    children = set(descendants(deployment.master.pid))
+    workers = sorted(deployment.workers.values())
+    if not workers or not children.issuperset(workers):
+        raise RuntimeError("%s: the workers %s are not all descendants of the master pid %d (%s)" % (
+            name, workers, deployment.master.pid, sorted(children)))
+    print("  %-18s master pid %d, worker pids %s" % (name, deployment.master.pid,
+                                                     " ".join(str(pid) for pid in workers)), flush=True)
+
+
+def not_200(args, name, endpoint, report, when):
+    """Loudly, a run whose responses were not all 200 (the scripts that count them: the
+    shared-state rows); the row is marked failed (args.failed) and the run exits with 1."""
+    count = report.get("non200", 0) + report.get("no_response", 0)
+    if count:
+        args.failed[(name, endpoint)] = args.failed.get((name, endpoint), 0) + count
+        print("  !! %s %s (%s): %d responses not 200, %d requests without a response: the row FAILS" % (
+            name, endpoint, when, report["non200"], report["no_response"]), file=sys.stderr, flush=True)
 
 
 def start_each(starters, into):
@@ -596,39 +648,60 @@ def start_throughput(name, args, scenarios):
 def phase_throughput(args, names, rounds, warmups, scenarios):
     """Every configuration alive through the phase: warmed to steady state on each endpoint,
     then measured in interleaved rounds (closed loop), at a fixed rate (open loop), and with a
-    new connection per request (hey); then the runtime-fault scenarios on one JVM and forker,
-    warm already (into scenarios)."""
+    new connection per request (hey); then the shared-state rows (closed loop, after the
+    rest, which thus runs as it did without them); then the runtime-fault scenarios on one
+    JVM and forker, warm already (into scenarios)."""
     deployments = {}
     reused = reused_scenarios(args, names)
     try:
         start_each({name: (lambda name=name: start_throughput(name, args, reused)) for name in names}, deployments)
-        endpoints = ENDPOINTS + (STATE_ENDPOINTS if args.state else [])
+        for name in names:
+            check_master(name, deployments[name])
 
         def runs(endpoint):
             return [name for name in names if name in MATRIX.get(endpoint, ("single", "forker"))]
-        for endpoint in endpoints:
-            for name in runs(endpoint):
-                port = deployments[name].port
-                warmups.setdefault(name, {})[endpoint] = warmup = steady_warmup(
-                    lambda seconds, connections: wrk(port, endpoint, seconds, connections)["rps"], args,
-                    cold=endpoint == endpoints[0])
-                print_warmup(name, endpoint, warmup)
-        for index in range(args.rounds):
-            record = rounds[index]
+
+        def window(name, endpoint, seconds, connections):
+            report = wrk(deployments[name].port, endpoint, seconds, connections)
+            not_200(args, name, endpoint, report, "warm-up")
+            return report["rps"]
+
+        def closed_loop(endpoints):
+            if not endpoints:
+                return
             for endpoint in endpoints:
-                for name in rotated(runs(endpoint), index):
-                    deployment = deployments[name]
-                    report = measured(deployment, lambda: wrk(deployment.port, endpoint, args.duration,
-                                                              args.connections))
-                    figures = record.setdefault(name, {})
-                    for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors", "cpu_ms_per_request"):
-                        figures["%s.%s" % (endpoint, key)] = report[key]
-            for name in names:
-                record[name].update(deployments[name].memory())
-            print("  round %d of %d: %s" % (index + 1, args.rounds, ", ".join(
-                "%s %.0f/s" % (name, record[name]["hello.rps"]) for name in names)), flush=True)
+                cold = endpoint == args.endpoints[0]
+                for name in runs(endpoint):
+                    warmups.setdefault(name, {})[endpoint] = warmup = steady_warmup(
+                        lambda seconds, connections: window(name, endpoint, seconds, connections), args,
+                        cold=cold,
+                        # A shared-state row on a JVM warm already: only its own code is new there
+                        cap=args.state_warmup_max if endpoint in STATE_ENDPOINTS and not cold else None)
+                    print_warmup(name, endpoint, warmup)
+            for index in range(args.rounds):
+                record = rounds[index]
+                for endpoint in endpoints:
+                    for name in rotated(runs(endpoint), index):
+                        deployment = deployments[name]
+                        report = measured(deployment, lambda: wrk(deployment.port, endpoint, args.duration,
+                                                                  args.connections))
+                        not_200(args, name, endpoint, report, "round %d" % (index + 1))
+                        figures = record.setdefault(name, {})
+                        for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors", "cpu_ms_per_request",
+                                    "master_cpu_share", "non200", "no_response", "sessions"):
+                            if key in report:
+                                figures["%s.%s" % (endpoint, key)] = report[key]
+                for name in names:
+                    # Memory after the load of the first endpoints measured
+                    if "pss_mb" not in record.setdefault(name, {}):
+                        record[name].update(deployments[name].memory())
+                print("  round %d of %d: %s" % (index + 1, args.rounds, "; ".join(
+                    "%s %s" % (endpoint, ", ".join("%s %.0f/s" % (name, record[name]["%s.rps" % endpoint])
+                                                   for name in runs(endpoint)))
+                    for endpoint in endpoints if runs(endpoint))), flush=True)
+        closed_loop([endpoint for endpoint in args.endpoints if endpoint in ENDPOINTS])
         open_names = [name for name in ("single", "forker") if name in names]
-        if "single" in names and args.open_loads:
+        if "single" in names and args.open_loads and "alloc" in args.endpoints:
             capacity = statistics.median(rounds[index]["single"]["alloc.rps"] for index in range(args.rounds))
             args.open_rates = {load: max(1, int(capacity * int(load) / 100)) for load in args.open_loads}
             print("  one JVM's alloc capacity %.0f requests/s: open loop at %s" % (
@@ -640,8 +713,11 @@ def phase_throughput(args, names, rounds, warmups, scenarios):
                         for key in ("rps", "p50_ms", "p99_ms", "p999_ms", "errors"):
                             rounds[index][name]["alloc_open_%s.%s" % (label, key)] = report[key]
         if "hey" in args.configs:
-            # --quick: one JVM and forker shared only
-            hey_names = [name for name in names if not args.quick or name in ("single", "forker")]
+            # --quick: one JVM and forker shared only; the default run also nginx, within its
+            # budget (forker's own cost shows on hello, the two modes' in a run of their own:
+            # --configs single,forker,forker-reuseport,hey); --configs: every one given
+            hey_names = [name for name in names if name in ("single", "forker")] if args.quick else \
+                [name for name in names if name in ("single", "forker", "nginx")] if args.default_configs else names
             for name in hey_names:
                 port = deployments[name].port
                 warmups.setdefault(name, {})["hey"] = warmup = steady_warmup(
@@ -653,12 +729,13 @@ def phase_throughput(args, names, rounds, warmups, scenarios):
                     report = measured(deployment, lambda: hey(deployment.port, "hello", args.duration,
                                                               args.connections))
                     for key in ("rps", "p50_ms", "p99_ms", "errors", "cpu_ms_per_request"):
-                        rounds[index][name]["hey.%s" % key] = report[key]
+                        rounds[index].setdefault(name, {})["hey.%s" % key] = report[key]
                 print("  hey round %d of %d: %s" % (index + 1, args.rounds, ", ".join(
                     "%s %.0f/s" % (name, rounds[index][name]["hey.rps"]) for name in hey_names)), flush=True)
+        closed_loop([endpoint for endpoint in args.endpoints if endpoint in STATE_ENDPOINTS])
         for name in names:
             for index in range(args.rounds):
-                rounds[index][name]["error_lines"] = deployments[name].error_lines()
+                rounds[index].setdefault(name, {})["error_lines"] = deployments[name].error_lines()
         for scenario in reused:
             enter_phase(args, "scenario %s" % scenario)
             # The last one's fault stays on: the phase stops these deployments next
@@ -972,7 +1049,38 @@ def targets(rounds, summary, args):
         unit=" MB", digits=0)
     add("alloc open-loop p99 at 50% load", "<= 0.7x",
         round_ratios(rounds, "forker", "alloc_open_50.p99_ms", "single"), lambda v: v <= 0.7)
+    if args.startup_only or not {"single", "forker"} <= set(args.configs):
+        return rows
+    for endpoint in [endpoint for endpoint in STATE_ENDPOINTS if endpoint in args.endpoints]:
+        failed = state_failures(args, endpoint)
+        goals = [("%s requests/s" % STATE_NAMES[endpoint], "rps", ">=")] if "rps" in STATE_TARGETS[endpoint] else []
+        if "cpu_ms_per_request" in STATE_TARGETS[endpoint]:
+            goals.append(("%s CPU per request" % STATE_NAMES[endpoint], "cpu_ms_per_request", "<="))
+        for target, key, sense in goals:
+            bound = STATE_TARGETS[endpoint][key]
+            goal = "%s %.2fx" % (sense, bound)
+            if failed:
+                rows.append({"target": target, "goal": goal, "figure": None, "met": False, "failed": failed})
+                continue
+            add(target, goal, round_ratios(rounds, "forker", "%s.%s" % (endpoint, key), "single"),
+                lambda v, bound=bound, sense=sense: v >= bound if sense == ">=" else v <= bound)
+        share = summary.get("forker", {}).get("%s.master_cpu_share" % endpoint)
+        add("master's share of forker's CPU, %s" % STATE_NAMES[endpoint], "< %g%%" % (100 * MASTER_CPU_SHARE_MAX),
+            percent(share), lambda v: v < 100 * MASTER_CPU_SHARE_MAX, unit="%", digits=1)
     return rows
+
+
+def percent(figure):
+    """A summarized fraction (median, min, max) in percent."""
+    if figure is None:
+        return None
+    return dict(figure, **{key: 100 * figure[key] for key in ("median", "min", "max")})
+
+
+def state_failures(args, endpoint, name=None):
+    """Responses that were not 200 (and requests without one) of a shared-state row, warm-up included."""
+    return sum(count for (failed_name, failed_endpoint), count in getattr(args, "failed", {}).items()
+               if failed_endpoint == endpoint and name in (None, failed_name))
 
 
 def cell(figures, key, digits=2, unit=""):
@@ -1030,12 +1138,14 @@ def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
              "in windows of %g s until two windows in a row are not more than %g%% above the best window "
              "before them (throughput has stopped rising), a JVM's first load first at a light load (%d "
              "connections), where the JIT's compiler threads get the processors instead of sharing them with a "
-             "request thread per connection, then at the measured load, for at most %g s in all; the windows of every warm-up are "
+             "request thread per connection, then at the measured load, for at most %g s in all (%g s for a "
+             "shared-state row on a JVM warm already); the windows of every warm-up are "
              "listed at the end. The throughput configurations then stay alive and warm through %d interleaved "
              "rounds (order rotated each round) of %d s per figure. Each figure is the median over rounds, with "
              "min–max in brackets; ratios are medians of per-round ratios." % (
                  meta["warmup_window"], 100 * meta["steady_tolerance"], meta.get("warmup_light", 2),
-                 meta["warmup_max"], meta["rounds"], meta["duration"]),
+                 meta["warmup_max"], meta.get("state_warmup_max", meta["warmup_max"]), meta["rounds"],
+                 meta["duration"]),
              ""]
     if scenarios:
         lines += ["### Where prefork wins or loses: faults (open loop)", "",
@@ -1069,7 +1179,8 @@ def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
                     figures["p999_ms"], figures["max_ms"]))
         lines += [""] + ["* %s: %s; events: %s." % (SCENARIOS[s][0], scenarios[s]["what"], SCENARIOS[s][1])
                          for s in SCENARIOS if s in scenarios]
-    throughput = [name for name in present if "hello.rps" in summary[name]]
+    throughput = [name for name in present
+                  if any("%s.rps" % endpoint in summary[name] for endpoint in ENDPOINTS)]
     if throughput:
         lines += ["", "### Throughput and CPU per request (closed loop, wrk, %d keep-alive connections)" %
                   meta["connections"], "",
@@ -1079,7 +1190,7 @@ def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
                   "served.", "",
                   "| Endpoint | Configuration | Requests/s | Ratio | CPU ms per request | Ratio | p50 / p99 ms | Errors |",
                   "|---|---|---:|---:|---:|---:|---:|---:|"]
-        for endpoint in ENDPOINTS + STATE_ENDPOINTS:
+        for endpoint in ENDPOINTS:
             for name in throughput:
                 figures = summary[name]
                 if "%s.rps" % endpoint not in figures:
@@ -1092,6 +1203,44 @@ def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
                     ratio_cell(rounds, name, endpoint + ".cpu_ms_per_request", base),
                     cell(figures, endpoint + ".p50_ms"), cell(figures, endpoint + ".p99_ms", 1),
                     figures[endpoint + ".errors"]["max"]))
+    state = [name for name in present if any("%s.rps" % endpoint in summary[name] for endpoint in STATE_ENDPOINTS)]
+    if state:
+        lines += ["", "### Shared state: sessions and cache evictions (closed loop, wrk, %d keep-alive connections)" %
+                  meta["connections"], "",
+                  "`/me` reads its session through Spring Security: each connection logs in once (`POST /login`, "
+                  "Spring Security's form login, which keeps the user's security context in a new session), then "
+                  "sends `GET /me`, which requires authentication, with the cookies of those sessions in turn: "
+                  "Spring Security reads the context from the session on every request (the logins, one per "
+                  "connection, are in the figures). `/session` reads a visit counter from its session and writes "
+                  "it back (a session per connection, started by its first request). `/evict` evicts an entry of "
+                  "Spring's default cache (`@CacheEvict`), which with forker every worker applies. One JVM keeps "
+                  "them in its own memory; forker's workers share them through forker. The master's share is its "
+                  "own `utime + stime` over the measured run divided by that of all forker's processes (master "
+                  "and workers), from `/proc/<pid>/stat` (10 ms ticks). Every response must be a 200: a row with "
+                  "any other, or a request without a response, fails (here, in Targets and in the run's exit "
+                  "status).", "",
+                  "| Row | Configuration | Requests/s | Ratio | Goal | CPU ms per request | Ratio | Goal "
+                  "| Master's share of the CPU | Goal | p50 / p99 ms | Not 200 |",
+                  "|---|---|---:|---:|---|---:|---:|---|---:|---|---:|---:|"]
+        for endpoint in STATE_ENDPOINTS:
+            for name in state:
+                figures = summary[name]
+                if "%s.rps" % endpoint not in figures:
+                    continue
+                base = BASES.get(name)
+                goals = STATE_TARGETS[endpoint] if name == "forker" else {}
+                failed = state_failures(args, endpoint, name)
+                lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |" % (
+                    STATE_LABELS[endpoint], LABELS[name], cell(figures, endpoint + ".rps", 0),
+                    ratio_cell(rounds, name, endpoint + ".rps", base),
+                    ">= %.2fx" % goals["rps"] if "rps" in goals else "",
+                    cell(figures, endpoint + ".cpu_ms_per_request", 3),
+                    ratio_cell(rounds, name, endpoint + ".cpu_ms_per_request", base),
+                    "<= %.2fx" % goals["cpu_ms_per_request"] if "cpu_ms_per_request" in goals else "",
+                    fmt(percent(figures.get(endpoint + ".master_cpu_share")), 1, "%"),
+                    "< %g%%" % (100 * MASTER_CPU_SHARE_MAX) if name == "forker" else "",
+                    cell(figures, endpoint + ".p50_ms"), cell(figures, endpoint + ".p99_ms", 1),
+                    "**%d: FAILED**" % failed if failed else "0"))
     hey_names = [name for name in present if "hey.rps" in summary[name]]
     if hey_names:
         lines += ["", "### A new connection per request (`hey -disable-keepalive`, %d concurrent, `/hello`)" %
@@ -1155,7 +1304,10 @@ def markdown(meta, summary, rounds, rows, warmups, scenarios, args):
                 figures["errors"]["max"]))
     lines += ["", "### Targets", "", "| Target | Measured | Goal | |", "|---|---:|---:|---|"]
     for row in rows:
-        if row["figure"] is None:
+        if row.get("failed"):
+            lines.append("| %s | **failed: %d requests without a 200** | %s | **not met** |" % (
+                row["target"], row["failed"], row["goal"]))
+        elif row["figure"] is None:
             lines.append("| %s | not measured | %s | |" % (row["target"], row["goal"]))
         else:
             lines.append("| %s | %s | %s | %s |" % (row["target"], fmt(row["figure"], row["digits"], row["unit"]),
@@ -1187,7 +1339,7 @@ def chart(summary, rounds, scenarios, args, path):
     import matplotlib.pyplot as plt
     palette = {"single": "#888888", "forker-1": "#9cc7ea", "forker": "#2a7ab9", "forker-reuseport": "#5aa9e6",
                "nginx": "#d98c3a", "grpc-single": "#888888", "grpc-forker": "#2a7ab9"}
-    throughput = [name for name in THROUGHPUT if name in summary and "hello.rps" in summary[name]]
+    throughput = [name for name in THROUGHPUT if name in summary]
     panels = [("locked (global lock): requests/s", throughput, "locked.rps", False),
               ("alloc: requests/s", throughput, "alloc.rps", False),
               ("hello: requests/s", throughput, "hello.rps", False),
@@ -1198,7 +1350,11 @@ def chart(summary, rounds, scenarios, args, path):
         ("pause", "full GC every few s: p99.9 ms", "p999_ms"),
         ("crash", "crashes: failed requests per crash", "errors_per_event"),
         ("leak", "slow leak: failed requests", "errors")) if scenario in scenarios]
-    count = len(panels) + len(scenario_panels)
+    # forker shared / one JVM on the shared-state rows, with each row's goal
+    state = [(endpoint, statistics.median(ratios)) for endpoint, ratios in (
+        (endpoint, round_ratios(rounds, "forker", "%s.rps" % endpoint, "single")) for endpoint in STATE_ENDPOINTS)
+        if ratios]
+    count = len(panels) + len(scenario_panels) + (1 if state else 0)
     if count == 0:
         return
     columns = (count + 1) // 2 if count > 3 else count
@@ -1226,6 +1382,15 @@ def chart(summary, rounds, scenarios, args, path):
         axis.set_title(title, fontsize=8, wrap=True)
         axis.set_xticks(range(len(names)))
         axis.set_xticklabels([SHORT[name] for name in names], rotation=40, ha="right", fontsize=7)
+    if state:
+        axis = axes[len(panels) + len(scenario_panels)]
+        axis.bar(range(len(state)), [ratio for _, ratio in state], color=palette["forker"])
+        for x, (endpoint, ratio) in enumerate(state):
+            axis.annotate("%.2fx" % ratio, (x, ratio), ha="center", va="bottom", fontsize=7)
+            axis.hlines(STATE_TARGETS[endpoint]["rps"], x - 0.4, x + 0.4, colors="#222222", linestyles="dashed")
+        axis.set_title("shared state: forker / one JVM, requests/s (dashes: goals)", fontsize=8, wrap=True)
+        axis.set_xticks(range(len(state)))
+        axis.set_xticklabels(["/" + endpoint for endpoint, _ in state], rotation=40, ha="right", fontsize=7)
     figure.suptitle("forker (blue) against one JVM (grey) and nginx + N JVMs (orange): medians of %d rounds, "
                     "whiskers min–max; the fault panels (open loop) are one run each" % len(rounds), fontsize=9)
     figure.tight_layout()
@@ -1350,8 +1515,15 @@ def main():
                         help="start-up and memory figures only, of every start-up configuration (with those without "
                              "the startup cache and of the JPA + Thymeleaf sample, which the default run leaves out); "
                              "writes startup.* unless --output is given")
+    parser.add_argument("--endpoints", default=None,
+                        help="comma-separated subset of the closed-loop endpoints: " + ", ".join(
+                            ENDPOINTS + STATE_ENDPOINTS) + " (default all; --quick " + ", ".join(ENDPOINTS) + ")")
     parser.add_argument("--state", action="store_true",
-                        help="also measure /session (sessions kept in the master) and /evict (coherent caches)")
+                        help="with --quick: also the shared-state rows (" + ", ".join(STATE_ENDPOINTS) + "), which "
+                             "the default run has")
+    parser.add_argument("--state-warmup-max", type=float, default=None,
+                        help="most seconds of warm-up of a shared-state row on a JVM warm already (default 12, "
+                             "--quick 6)")
     parser.add_argument("--configs", default=None,
                         help="comma-separated subset of configurations and scenarios: " + ", ".join(SELECTABLE))
     parser.add_argument("--output", default=None, help="name of the result files (default latest, --quick quick)")
@@ -1378,12 +1550,23 @@ def main():
     args.scenario_warmup = args.scenario_warmup or (4 if args.quick else 10)
     args.leak_duration = args.leak_duration or (8 if args.quick else 30)
     args.leak_warmup = 3
+    args.state_warmup_max = min(args.warmup_max, args.state_warmup_max or (6 if args.quick else 12))
     args.open_rates = {}
+    args.failed = {}
+    args.default_configs = not args.configs
     args.configs = args.configs.split(",") if args.configs else (
         QUICK_CONFIGS if args.quick else STARTUP if args.startup_only else DEFAULT_CONFIGS)
     unknown = [name for name in args.configs if name not in SELECTABLE]
     if unknown:
         sys.exit("Unknown configuration(s): %s; choose from %s" % (", ".join(unknown), ", ".join(SELECTABLE)))
+    args.endpoints = [name.strip() for name in args.endpoints.split(",") if name.strip()] if args.endpoints else (
+        ENDPOINTS + (STATE_ENDPOINTS if args.state else []) if args.quick else ENDPOINTS + STATE_ENDPOINTS)
+    unknown = [name for name in args.endpoints if name not in ENDPOINTS + STATE_ENDPOINTS]
+    if unknown or not args.endpoints:
+        sys.exit("Unknown endpoint(s): %s; choose from %s" % (", ".join(unknown),
+                                                              ", ".join(ENDPOINTS + STATE_ENDPOINTS)))
+    # In the order they run
+    args.endpoints = [name for name in ENDPOINTS + STATE_ENDPOINTS if name in args.endpoints]
     if args.startup_only:
         args.configs = [name for name in args.configs if name in STARTUP]
     for jar in (BENCH_JAR, LOAD_JAR) + ((BOOT40_JAR,) if any(c.startswith("boot40") for c in args.configs) else ()) \
@@ -1442,6 +1625,7 @@ def main():
             "java": java.split('"')[1] if '"' in java else java, "rounds": args.rounds, "workers": args.workers,
             "heap_mb": args.heap_mb, "connections": args.connections, "duration": args.duration,
             "warmup_window": args.warmup_window, "warmup_max": args.warmup_max, "warmup_light": args.warmup_light,
+            "endpoints": args.endpoints, "state_warmup_max": args.state_warmup_max,
             "scenario_warmup": args.scenario_warmup, "phases_s": args.phases,
             "steady_tolerance": args.steady_tolerance, "open_duration": args.open_duration, "cache": args.cache,
             "open_loop_rates": args.open_rates, "cache_prepared_s": prepared,
@@ -1455,6 +1639,8 @@ def main():
     table = markdown(meta, summary, rounds, rows, warmups, scenarios, args)
     with open(os.path.join(RESULTS, args.output + ".json"), "w") as file:
         json.dump({"meta": meta, "summary": summary, "targets": rows, "scenarios": scenarios, "warmups": warmups,
+                   "failed": ["%s %s: %d not 200" % (name, endpoint, count)
+                              for (name, endpoint), count in args.failed.items()],
                    "rounds": rounds}, file, indent=1)
     with open(os.path.join(RESULTS, args.output + ".md"), "w") as file:
         file.write(table)
@@ -1464,6 +1650,9 @@ def main():
     elapsed = time.monotonic() - started
     print("Elapsed: %d min %02d s; results in %s/%s.{md,json,png}" % (elapsed // 60, elapsed % 60, RESULTS,
                                                                       args.output))
+    if args.failed:
+        sys.exit("FAILED rows, with responses that were not 200: %s" % ", ".join(
+            "%s %s (%d)" % (name, endpoint, count) for (name, endpoint), count in args.failed.items()))
 
 
 if __name__ == "__main__":
