@@ -383,19 +383,30 @@ final class ForkerProcess implements AutoCloseable {
 		await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
 			return !this.process.isAlive() && all.stream().noneMatch((handle) -> isRunning(handle.pid()));
 		});
-		deleteSharedState(this.process.pid());
+		deleteSharedState(this.process.pid(), this.namespaced);
 	}
 
 	/**
 	 * Delete the state a master killed with {@code SIGKILL} left in shared memory (the
-	 * next master would, but the suite's last ones have none).
+	 * next master would, but the suite's last ones have none, and a master in a pid
+	 * namespace of its own is pid 1 there).
 	 * @param masterPid the pid of the master
+	 * @param namespaced whether the master runs in a pid namespace of its own
 	 */
-	private static void deleteSharedState(long masterPid) {
+	private static void deleteSharedState(long masterPid, boolean namespaced) {
 		try (DirectoryStream<Path> directories = Files.newDirectoryStream(Path.of("/dev/shm"), "forker-*")) {
+			String ownNamespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
 			for (Path directory : directories) {
 				Path owner = directory.resolve("master.pid");
-				if (Files.isRegularFile(owner) && Files.readString(owner).trim().equals(Long.toString(masterPid))) {
+				if (!Files.isRegularFile(owner)) {
+					continue;
+				}
+				String[] pidAndNamespace = Files.readString(owner).trim().split(" ", 2);
+				boolean ours = (namespaced)
+						? pidAndNamespace[0].equals("1") && pidAndNamespace.length == 2
+								&& !pidAndNamespace[1].equals(ownNamespace)
+						: pidAndNamespace[0].equals(Long.toString(masterPid));
+				if (ours) {
 					try (Stream<Path> files = Files.walk(directory)) {
 						files.sorted(Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
 					}

@@ -107,7 +107,7 @@ public final class StateDirectory {
 			deleteOrphans(sharedMemory);
 			Path target = Files.createTempDirectory(sharedMemory, PREFIX, ownerOnly());
 			try {
-				Files.writeString(target.resolve(OWNER), Long.toString(ProcessHandle.current().pid()));
+				Files.writeString(target.resolve(OWNER), owner(ProcessHandle.current().pid()));
 				Files.createSymbolicLink(link, target);
 				return;
 			}
@@ -153,8 +153,12 @@ public final class StateDirectory {
 					if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS) || !Files.isWritable(directory)) {
 						continue;
 					}
-					long pid = Long.parseLong(Files.readString(directory.resolve(OWNER)).trim());
-					if (ProcessHandle.of(pid).isEmpty()) {
+					String[] owner = Files.readString(directory.resolve(OWNER)).trim().split(" ", 2);
+					long pid = Long.parseLong(owner[0]);
+					// A pid means nothing in another pid namespace (another container
+					// that shares /dev/shm): only a master of this one can be known gone
+					boolean sameNamespace = owner.length == 2 && owner[1].equals(pidNamespace());
+					if (sameNamespace && ProcessHandle.of(pid).isEmpty()) {
 						deleteTree(directory);
 						logger.info("Deleted " + directory + ", the shared state of a forker master (pid " + pid
 								+ ") that is gone");
@@ -167,6 +171,25 @@ public final class StateDirectory {
 		}
 		catch (IOException ex) {
 			logger.debug("Could not look for the state of masters that are gone in " + sharedMemory, ex);
+		}
+	}
+
+	/**
+	 * Return what the owner file of a state directory holds: the master's pid and its pid
+	 * namespace.
+	 * @param pid the master's pid
+	 * @return the content of the owner file
+	 */
+	static String owner(long pid) {
+		return pid + " " + pidNamespace();
+	}
+
+	private static String pidNamespace() {
+		try {
+			return Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+		}
+		catch (IOException | UnsupportedOperationException | SecurityException ex) {
+			return "unknown";
 		}
 	}
 

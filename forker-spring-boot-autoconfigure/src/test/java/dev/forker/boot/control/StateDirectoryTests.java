@@ -40,15 +40,17 @@ class StateDirectoryTests {
 	void stateOfMastersThatAreGoneIsDeletedAndTheRestLeftAlone() throws Exception {
 		Process exited = new ProcessBuilder("true").start();
 		exited.waitFor();
-		Path gone = state("forker-gone", Long.toString(exited.pid()));
-		Path alive = state("forker-alive", Long.toString(ProcessHandle.current().pid()));
+		Path gone = state("forker-gone", StateDirectory.owner(exited.pid()));
+		Path alive = state("forker-alive", StateDirectory.owner(ProcessHandle.current().pid()));
 		Path beingCreated = Files.createDirectory(this.temp.resolve("forker-new"));
-		Path other = state("other-gone", Long.toString(exited.pid()));
+		Path other = state("other-gone", StateDirectory.owner(exited.pid()));
+		Path otherNamespace = state("forker-container", exited.pid() + " pid:[1]");
 		StateDirectory.deleteOrphans(this.temp);
 		assertThat(gone).doesNotExist();
 		assertThat(alive).exists();
 		assertThat(beingCreated).exists();
 		assertThat(other).exists();
+		assertThat(otherNamespace).as("a pid of another pid namespace (container) tells nothing").exists();
 	}
 
 	private Path state(String name, String pid) throws Exception {
