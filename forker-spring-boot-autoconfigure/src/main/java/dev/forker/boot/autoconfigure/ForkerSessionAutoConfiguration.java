@@ -1,5 +1,7 @@
 package dev.forker.boot.autoconfigure;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -64,12 +66,20 @@ public final class ForkerSessionAutoConfiguration {
 			ResourceLoader resourceLoader, ObjectProvider<SessionTimeout> sessionTimeout) {
 		ClassLoader classLoader = resourceLoader.getClassLoader();
 		ForkerProperties.Sessions sessions = properties.getSessions();
-		Path directory = StateDirectory.sessions(StateDirectory.of(workerAgent.getEnvironment().controlSocket()));
-		return new SharedSessionRepository(directory,
-				(classLoader != null) ? classLoader : SharedSessionRepository.class.getClassLoader(), () -> {
-					SessionTimeout timeout = sessionTimeout.getIfAvailable();
-					return (timeout != null) ? timeout.getTimeout() : null;
-				}, SaveMode.valueOf(sessions.getSaveMode().name()), sessions.getMaxMemory().toBytes());
+		Path stateDirectory = StateDirectory.of(workerAgent.getEnvironment().controlSocket());
+		try {
+			return new SharedSessionRepository(stateDirectory,
+					(classLoader != null) ? classLoader : SharedSessionRepository.class.getClassLoader(), () -> {
+						SessionTimeout timeout = sessionTimeout.getIfAvailable();
+						return (timeout != null) ? timeout.getTimeout() : null;
+					}, SaveMode.valueOf(sessions.getSaveMode().name()), sessions.getMaxMemory().toBytes());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot map the board of the HTTP sessions in " + stateDirectory + " (" + ex
+					+ "): the master creates it before it starts the workers. Make room in that file system (in a "
+					+ "container, a larger /dev/shm), or set forker.sessions.enabled=false to keep sessions per worker.",
+					ex);
+		}
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -21,6 +21,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import dev.forker.boot.ForkerProperties;
 import dev.forker.boot.control.ControlServer;
 import dev.forker.boot.control.StateDirectory;
+import dev.forker.boot.session.SessionBoard;
 import dev.forker.boot.control.ServedPort;
 import dev.forker.boot.database.InMemoryDatabase;
 import dev.forker.boot.logging.LogForwarding;
@@ -96,7 +97,8 @@ final class MasterLauncher {
 			Path directory = (upgrade != null) ? reuseDirectory(upgrade.directory()) : ControlServer.createDirectory();
 			MasterConfig config;
 			try {
-				StateDirectory.create(directory, properties.getSessions().getMaxMemory().toBytes());
+				SessionBoard
+					.create(StateDirectory.create(directory, properties.getSessions().getMaxMemory().toBytes()));
 				config = new MasterConfig(properties, commandLine, cache, processors, validator.maxWorkers(),
 						ports.served(), System.getenv(), MasterLogging.properties(environment), directory,
 						LogForwarding.hasFiles() ? directory.resolve(LOG_SOCKET) : null, List.of(),

@@ -192,7 +192,7 @@ public final class Master implements ControlServer.Handler {
 	public int run(ControlServer control) throws IOException {
 		this.wakeUp = control::wakeup;
 		control.handler(this);
-		this.sessions = new SessionSweeper(StateDirectory.sessions(control.directory().resolve(StateDirectory.LINK)),
+		this.sessions = SessionSweeper.of(control.directory().resolve(StateDirectory.LINK),
 				this.sessionProperties.getMaxSessions(), this.sessionProperties.getMaxMemory().toBytes(),
 				this.clock::instant);
 		start();

@@ -18,8 +18,10 @@ import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.forker.boot.control.StateDirectory;
+import dev.forker.boot.session.SessionBoard;
 
 /**
  * Keeps house in the directory of the HTTP sessions that the workers read and write
@@ -78,11 +80,35 @@ final class SessionSweeper {
 
 	private long bytes;
 
-	SessionSweeper(Path directory, int maxSessions, long maxBytes, Supplier<Instant> wallClock) {
+	private final @Nullable SessionBoard board;
+
+	SessionSweeper(Path directory, @Nullable SessionBoard board, int maxSessions, long maxBytes,
+			Supplier<Instant> wallClock) {
 		this.directory = directory;
+		this.board = board;
 		this.maxSessions = maxSessions;
 		this.maxBytes = maxBytes;
 		this.wallClock = wallClock;
+	}
+
+	/**
+	 * Return a sweeper of the sessions of a state directory.
+	 * @param stateDirectory the state directory
+	 * @param maxSessions the largest number of sessions
+	 * @param maxBytes the largest memory of the sessions
+	 * @param wallClock the time of day
+	 * @return the sweeper
+	 */
+	static SessionSweeper of(Path stateDirectory, int maxSessions, long maxBytes, Supplier<Instant> wallClock) {
+		SessionBoard board = null;
+		try {
+			board = SessionBoard.open(stateDirectory);
+		}
+		catch (IOException ex) {
+			// No state directory: the master runs without workers that share sessions
+			logger.debug("No board of the HTTP sessions in " + stateDirectory, ex);
+		}
+		return new SessionSweeper(StateDirectory.sessions(stateDirectory), board, maxSessions, maxBytes, wallClock);
 	}
 
 	/**
@@ -139,7 +165,7 @@ final class SessionSweeper {
 				}
 				Instant expiry = attributes.lastModifiedTime().toInstant();
 				if (expiry.isBefore(wallNow)) {
-					Files.deleteIfExists(file);
+					delete(file);
 					continue;
 				}
 				sessions.add(new Stored(file, expiry, attributes.size() + OVERHEAD_BYTES));
@@ -160,7 +186,7 @@ final class SessionSweeper {
 		int evictedNow = 0;
 		while (!sessions.isEmpty() && (sessions.size() > this.maxSessions || total > this.maxBytes)) {
 			Stored eldest = sessions.remove(0);
-			Files.deleteIfExists(eldest.file());
+			delete(eldest.file());
 			total -= eldest.bytes();
 			evictedNow++;
 		}
@@ -174,6 +200,12 @@ final class SessionSweeper {
 					+ "bounds if this is not a flood of new sessions.");
 		}
 		return total;
+	}
+
+	private void delete(Path file) throws IOException {
+		if (Files.deleteIfExists(file) && this.board != null) {
+			this.board.changed(file.getFileName().toString());
+		}
 	}
 
 	/**

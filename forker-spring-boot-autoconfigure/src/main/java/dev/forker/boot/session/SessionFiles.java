@@ -51,8 +51,32 @@ final class SessionFiles {
 
 	private final Path directory;
 
-	SessionFiles(Path directory) {
+	private final SessionBoard board;
+
+	SessionFiles(Path directory, SessionBoard board) {
 		this.directory = directory;
+		this.board = board;
+	}
+
+	/**
+	 * Return the version of a session's file: it changes whenever the file is written or
+	 * deleted (and, now and then, when another session's file is).
+	 * @param fileName the name of the session's file
+	 * @return the version
+	 * @see #fileName(String)
+	 */
+	long version(String fileName) {
+		return this.board.version(fileName);
+	}
+
+	/**
+	 * Return the name of a session's file.
+	 * @param id the session id
+	 * @return the name, or {@code null} for an id too long to be a session's
+	 */
+	@Nullable String fileName(String id) {
+		Path file = file(id);
+		return (file != null) ? file.getFileName().toString() : null;
 	}
 
 	/**
@@ -108,6 +132,7 @@ final class SessionFiles {
 			}
 			Files.setLastModifiedTime(partial, FileTime.from(expiry));
 			Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
+			this.board.changed(file.getFileName().toString());
 		}
 		catch (IOException | RuntimeException ex) {
 			Files.deleteIfExists(partial);
@@ -143,8 +168,8 @@ final class SessionFiles {
 	 */
 	void delete(String id) throws IOException {
 		Path file = file(id);
-		if (file != null) {
-			Files.deleteIfExists(file);
+		if (file != null && Files.deleteIfExists(file)) {
+			this.board.changed(file.getFileName().toString());
 		}
 	}
 

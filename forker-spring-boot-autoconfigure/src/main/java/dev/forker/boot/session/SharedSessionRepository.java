@@ -19,6 +19,8 @@ import org.springframework.session.SaveMode;
 import org.springframework.session.Session;
 import org.springframework.session.SessionRepository;
 
+import dev.forker.boot.control.StateDirectory;
+
 /**
  * A Spring Session repository whose sessions every worker of a deployment reads and
  * writes directly, in {@link SessionFiles files} on memory shared by the workers, so that
@@ -63,16 +65,20 @@ public class SharedSessionRepository implements SessionRepository<SharedSessionR
 
 	/**
 	 * Create a new instance.
-	 * @param directory the directory of the session files, shared by every worker
+	 * @param stateDirectory the deployment's state directory, shared by every worker,
+	 * with its {@code sessions} directory and its {@link SessionBoard}
 	 * @param classLoader the application's class loader, which reads attribute values
 	 * @param defaultMaxInactiveInterval the time a new session lives unused, or
 	 * {@code null} for Spring Session's default
 	 * @param saveMode when a session that was read is written again
 	 * @param maxMemory the memory the sessions of the deployment may take
+	 * @throws IOException if the board of the sessions cannot be mapped
 	 */
-	public SharedSessionRepository(Path directory, ClassLoader classLoader,
-			Supplier<@Nullable Duration> defaultMaxInactiveInterval, SaveMode saveMode, long maxMemory) {
-		this(new SessionFiles(directory), classLoader, defaultMaxInactiveInterval, saveMode, maxMemory);
+	public SharedSessionRepository(Path stateDirectory, ClassLoader classLoader,
+			Supplier<@Nullable Duration> defaultMaxInactiveInterval, SaveMode saveMode, long maxMemory)
+			throws IOException {
+		this(new SessionFiles(StateDirectory.sessions(stateDirectory), SessionBoard.open(stateDirectory)), classLoader,
+				defaultMaxInactiveInterval, saveMode, maxMemory);
 	}
 
 	/**
@@ -113,6 +119,10 @@ public class SharedSessionRepository implements SessionRepository<SharedSessionR
 				try {
 					if (this.files.touch(delegate.getId(), expiry)) {
 						session.stored = expiry;
+						Decoded known = this.decoded.get(delegate.getId());
+						if (known != null && known.expiry.isBefore(expiry)) {
+							known.expiry = expiry;
+						}
 					}
 				}
 				catch (IOException ex) {
@@ -128,10 +138,13 @@ public class SharedSessionRepository implements SessionRepository<SharedSessionR
 					+ " bytes): keep less in the session, set forker.sessions.max-memory higher, or set "
 					+ "forker.sessions.enabled=false to keep sessions per worker.");
 		}
+		String id = delegate.getId();
 		String originalId = session.originalId;
+		String fileName = this.files.fileName(id);
+		long before = (fileName != null) ? this.files.version(fileName) : 0;
 		try {
-			this.files.write(delegate.getId(), data, expiry);
-			if (originalId != null && !originalId.equals(delegate.getId())) {
+			this.files.write(id, data, expiry);
+			if (originalId != null && !originalId.equals(id)) {
 				this.files.delete(originalId);
 				this.decoded.remove(originalId);
 			}
@@ -139,12 +152,40 @@ public class SharedSessionRepository implements SessionRepository<SharedSessionR
 		catch (IOException ex) {
 			throw failure("save", ex);
 		}
-		remember(delegate.getId(), data, new MapSession(delegate));
+		// The version this write made; one that moved on since is another write
+		remember(id, new Decoded(data, new MapSession(delegate), before + 1, expiry));
 		session.saved(expiry);
 	}
 
 	@Override
 	public @Nullable SharedSession findById(String id) {
+		String fileName = this.files.fileName(id);
+		if (fileName == null) {
+			return null;
+		}
+		long version = this.files.version(fileName);
+		Decoded known = this.decoded.get(id);
+		Instant now = Instant.now();
+		if (known == null || known.version != version || !known.expiry.isAfter(now)) {
+			known = load(id, version, known);
+			if (known == null) {
+				return null;
+			}
+		}
+		MapSession copy = new MapSession(known.session);
+		copy.setLastAccessedTime(known.expiry.minus(horizon(copy.getMaxInactiveInterval())));
+		if (copy.isExpired()) {
+			deleteById(id);
+			return null;
+		}
+		return new SharedSession(copy, known.expiry, this.saveMode);
+	}
+
+	/**
+	 * Read a session from its file: it changed since this worker read it, or it seems to
+	 * have expired (another worker may have moved its expiry since).
+	 */
+	private @Nullable Decoded load(String id, long version, @Nullable Decoded known) {
 		SessionFiles.Stored stored;
 		try {
 			stored = this.files.read(id);
@@ -156,25 +197,19 @@ public class SharedSessionRepository implements SessionRepository<SharedSessionR
 			this.decoded.remove(id);
 			return null;
 		}
-		Decoded known = this.decoded.get(id);
 		MapSession session;
-		if (known != null && Arrays.equals(known.data(), stored.data())) {
-			session = known.session();
+		if (known != null && Arrays.equals(known.data, stored.data())) {
+			session = known.session;
 		}
 		else {
 			session = this.codec.decode(stored.data());
 			if (!id.equals(session.getId())) {
 				return null;
 			}
-			remember(id, stored.data(), session);
 		}
-		MapSession copy = new MapSession(session);
-		copy.setLastAccessedTime(stored.expiry().minus(horizon(copy.getMaxInactiveInterval())));
-		if (copy.isExpired()) {
-			deleteById(id);
-			return null;
-		}
-		return new SharedSession(copy, stored.expiry(), this.saveMode);
+		Decoded loaded = new Decoded(stored.data(), session, version, stored.expiry());
+		remember(id, loaded);
+		return loaded;
 	}
 
 	@Override
@@ -188,11 +223,11 @@ public class SharedSessionRepository implements SessionRepository<SharedSessionR
 		}
 	}
 
-	private void remember(String id, byte[] data, MapSession session) {
+	private void remember(String id, Decoded decoded) {
 		if (this.decoded.size() >= MAX_DECODED) {
 			this.decoded.clear();
 		}
-		this.decoded.put(id, new Decoded(data, session));
+		this.decoded.put(id, decoded);
 	}
 
 	private RuntimeException failure(String action, IOException ex) {
@@ -215,9 +250,25 @@ public class SharedSessionRepository implements SessionRepository<SharedSessionR
 	}
 
 	/**
-	 * A session this worker read, decoded, with the bytes it was read from.
+	 * A session this worker read (or wrote), decoded, with the bytes, the version and the
+	 * expiry it was read at.
 	 */
-	private record Decoded(byte[] data, MapSession session) {
+	private static final class Decoded {
+
+		private final byte[] data;
+
+		private final MapSession session;
+
+		private final long version;
+
+		private volatile Instant expiry;
+
+		Decoded(byte[] data, MapSession session, long version, Instant expiry) {
+			this.data = data;
+			this.session = session;
+			this.version = version;
+			this.expiry = expiry;
+		}
 
 	}
 

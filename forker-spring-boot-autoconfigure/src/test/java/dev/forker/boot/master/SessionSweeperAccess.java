@@ -14,11 +14,11 @@ public final class SessionSweeperAccess {
 	/**
 	 * Sweep the sessions in a directory as the master does, twice, so that the files of
 	 * writes cut short are old enough to be deleted.
-	 * @param directory the directory of the sessions
+	 * @param stateDirectory the state directory of the sessions
 	 * @param maxSessions the largest number of sessions
 	 */
-	public static void sweepAfterPartialWrites(Path directory, int maxSessions) {
-		SessionSweeper sweeper = new SessionSweeper(directory, maxSessions, Long.MAX_VALUE, Instant::now);
+	public static void sweepAfterPartialWrites(Path stateDirectory, int maxSessions) {
+		SessionSweeper sweeper = SessionSweeper.of(stateDirectory, maxSessions, Long.MAX_VALUE, Instant::now);
 		sweeper.sweep(0);
 		sweeper.sweep(SessionSweeper.PARTIAL_NANOS + 1);
 	}

@@ -30,7 +30,7 @@ class SessionSweeperTests {
 	void expiredSessionsAreDeletedAndTheOthersKept() throws Exception {
 		Path expired = session("expired", NOW.minusSeconds(1), 100);
 		Path alive = session("alive", NOW.plusSeconds(60), 100);
-		SessionSweeper sweeper = new SessionSweeper(this.directory, 10, 1_000_000, () -> NOW);
+		SessionSweeper sweeper = new SessionSweeper(this.directory, null, 10, 1_000_000, () -> NOW);
 		sweeper.sweep(0);
 		assertThat(expired).doesNotExist();
 		assertThat(alive).exists();
@@ -41,7 +41,7 @@ class SessionSweeperTests {
 	@Test
 	void unfinishedWriteIsDeletedOnceItIsOlderThanAnyWrite() throws Exception {
 		Path partial = session("abc.1f.partial", NOW.plusSeconds(60), 10);
-		SessionSweeper sweeper = new SessionSweeper(this.directory, 10, 1_000_000, () -> NOW);
+		SessionSweeper sweeper = new SessionSweeper(this.directory, null, 10, 1_000_000, () -> NOW);
 		sweeper.sweep(0);
 		assertThat(partial).as("a write may be under way").exists();
 		sweeper.sweep(SessionSweeper.PARTIAL_NANOS - 1);
@@ -56,7 +56,7 @@ class SessionSweeperTests {
 		Path first = session("first", NOW.plusSeconds(10), 10);
 		Path second = session("second", NOW.plusSeconds(20), 10);
 		Path third = session("third", NOW.plusSeconds(30), 10);
-		SessionSweeper sweeper = new SessionSweeper(this.directory, 2, 1_000_000, () -> NOW);
+		SessionSweeper sweeper = new SessionSweeper(this.directory, null, 2, 1_000_000, () -> NOW);
 		sweeper.sweep(0);
 		assertThat(first).doesNotExist();
 		assertThat(second).exists();
@@ -69,8 +69,8 @@ class SessionSweeperTests {
 	void sessionsOverTheirMemoryGoNearestToExpiryFirst() throws Exception {
 		Path first = session("first", NOW.plusSeconds(10), 1000);
 		Path second = session("second", NOW.plusSeconds(20), 1000);
-		SessionSweeper sweeper = new SessionSweeper(this.directory, 100, 1000 + SessionSweeper.OVERHEAD_BYTES + 10,
-				() -> NOW);
+		SessionSweeper sweeper = new SessionSweeper(this.directory, null, 100,
+				1000 + SessionSweeper.OVERHEAD_BYTES + 10, () -> NOW);
 		sweeper.sweep(0);
 		assertThat(first).doesNotExist();
 		assertThat(second).exists();
@@ -79,7 +79,7 @@ class SessionSweeperTests {
 
 	@Test
 	void sweepsEverySecondAndLessOftenForManySessions() throws Exception {
-		SessionSweeper sweeper = new SessionSweeper(this.directory, 10, 1_000_000, () -> NOW);
+		SessionSweeper sweeper = new SessionSweeper(this.directory, null, 10, 1_000_000, () -> NOW);
 		sweeper.sweep(0);
 		Path expired = session("expired", NOW.minusSeconds(1), 10);
 		sweeper.sweep(TimeUnit.MILLISECONDS.toNanos(999));
@@ -90,7 +90,7 @@ class SessionSweeperTests {
 
 	@Test
 	void missingDirectoryIsNoSession() {
-		SessionSweeper sweeper = new SessionSweeper(this.directory.resolve("missing"), 10, 1_000_000, () -> NOW);
+		SessionSweeper sweeper = new SessionSweeper(this.directory.resolve("missing"), null, 10, 1_000_000, () -> NOW);
 		sweeper.sweep(0);
 		assertThat(sweeper.count()).isZero();
 	}

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +46,15 @@ class SessionFilesKilledWritersTests {
 	private static final int KILLS = 100;
 
 	@TempDir
+	Path state;
+
 	Path directory;
+
+	@BeforeEach
+	void createStateDirectory() throws Exception {
+		this.directory = Files.createDirectory(StateDirectory.sessions(this.state));
+		SessionBoard.create(this.state);
+	}
 
 	@Test
 	void writersKilledAtRandomPointsLeaveNoTornSessionAndLoseNoCommittedOne() throws Exception {
@@ -53,7 +62,7 @@ class SessionFilesKilledWritersTests {
 		List<Writer> writers = new ArrayList<>();
 		AtomicInteger torn = new AtomicInteger();
 		AtomicInteger reads = new AtomicInteger();
-		SharedSessionRepository reader = repository(this.directory);
+		SharedSessionRepository reader = repository(this.state);
 		try {
 			for (int i = 0; i < WRITERS; i++) {
 				writers.add(new Writer(i, committed));
@@ -89,7 +98,7 @@ class SessionFilesKilledWritersTests {
 						.count()
 					+ " writes left unfinished");
 		}
-		SessionSweeperAccess.sweepAfterPartialWrites(this.directory, WRITERS * SESSIONS_PER_WRITER);
+		SessionSweeperAccess.sweepAfterPartialWrites(this.state, WRITERS * SESSIONS_PER_WRITER);
 		try (Stream<Path> files = Files.list(this.directory)) {
 			assertThat(files.map((file) -> file.getFileName().toString()))
 				.noneMatch((name) -> name.endsWith(StateDirectory.PARTIAL_SUFFIX))
@@ -114,9 +123,14 @@ class SessionFilesKilledWritersTests {
 		}
 	}
 
-	static SharedSessionRepository repository(Path directory) {
-		return new SharedSessionRepository(directory, SessionFilesKilledWritersTests.class.getClassLoader(),
-				() -> Duration.ofMinutes(30), SaveMode.ON_SET_ATTRIBUTE, 64 * 1024 * 1024);
+	static SharedSessionRepository repository(Path state) {
+		try {
+			return new SharedSessionRepository(state, SessionFilesKilledWritersTests.class.getClassLoader(),
+					() -> Duration.ofMinutes(30), SaveMode.ON_SET_ATTRIBUTE, 64 * 1024 * 1024);
+		}
+		catch (java.io.IOException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	static String id(int writer, int session) {
@@ -142,9 +156,9 @@ class SessionFilesKilledWritersTests {
 	public static final class WriterProcess {
 
 		public static void main(String[] args) {
-			Path directory = Path.of(args[0]);
+			Path state = Path.of(args[0]);
 			int writer = Integer.parseInt(args[1]);
-			SharedSessionRepository repository = repository(directory);
+			SharedSessionRepository repository = repository(state);
 			ThreadLocalRandom random = ThreadLocalRandom.current();
 			for (long n = 0;; n++) {
 				String id = id(writer, (int) (n % SESSIONS_PER_WRITER));
@@ -193,7 +207,7 @@ class SessionFilesKilledWritersTests {
 			this.commits.set(0);
 			Process process = new ProcessBuilder(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp",
 					System.getProperty("java.class.path"), WriterProcess.class.getName(),
-					SessionFilesKilledWritersTests.this.directory.toString(), Integer.toString(this.index))
+					SessionFilesKilledWritersTests.this.state.toString(), Integer.toString(this.index))
 				.redirectErrorStream(true)
 				.start();
 			this.process = process;

@@ -10,11 +10,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.session.SaveMode;
 
+import dev.forker.boot.control.StateDirectory;
 import dev.forker.boot.session.SharedSessionRepository.SharedSession;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,11 +29,24 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class SharedSessionRepositoryTests {
 
 	@TempDir
+	Path state;
+
 	Path directory;
 
+	@BeforeEach
+	void createStateDirectory() throws Exception {
+		this.directory = Files.createDirectory(StateDirectory.sessions(this.state));
+		SessionBoard.create(this.state);
+	}
+
 	private SharedSessionRepository worker(SaveMode saveMode) {
-		return new SharedSessionRepository(this.directory, getClass().getClassLoader(), () -> Duration.ofMinutes(30),
-				saveMode, 1024 * 1024);
+		try {
+			return new SharedSessionRepository(this.state, getClass().getClassLoader(), () -> Duration.ofMinutes(30),
+					saveMode, 1024 * 1024);
+		}
+		catch (java.io.IOException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	private SharedSessionRepository worker() {
@@ -80,6 +95,7 @@ class SharedSessionRepositoryTests {
 		Path file = this.directory.resolve(session.getId());
 		Instant expiry = Instant.now().minusSeconds(60).plus(Duration.ofMinutes(30));
 		Files.setLastModifiedTime(file, FileTime.from(expiry));
+		one = worker();
 		SharedSession read = one.findById(session.getId());
 		assertThat(read).isNotNull();
 		assertThat(read.getLastAccessedTime()).isEqualTo(expiry.minus(Duration.ofMinutes(30)));
@@ -128,6 +144,29 @@ class SharedSessionRepositoryTests {
 		assertThat(third).isNotNull();
 		List<String> cart = third.getAttribute("cart");
 		assertThat(cart).containsExactly("book", "pen");
+	}
+
+	@Test
+	void sessionChangedByAnotherWorkerIsReadAgainAndOneThatDidNotChangeIsNot() throws Exception {
+		SharedSessionRepository one = worker();
+		SharedSessionRepository two = worker();
+		SharedSession session = one.createSession();
+		session.setAttribute("visits", 1);
+		one.save(session);
+		assertThat(two.findById(session.getId())).isNotNull();
+		Path file = this.directory.resolve(session.getId());
+		Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(3600)));
+		Files.write(file, new byte[] { 1, 2, 3 });
+		SharedSession unchanged = two.findById(session.getId());
+		assertThat(unchanged).as("the file was not rewritten by a worker: its version is the same").isNotNull();
+		assertThat((Integer) unchanged.getAttribute("visits")).isEqualTo(1);
+		SharedSession read = one.findById(session.getId());
+		assertThat(read).isNotNull();
+		read.setAttribute("visits", 2);
+		one.save(read);
+		SharedSession changed = two.findById(session.getId());
+		assertThat(changed).isNotNull();
+		assertThat((Integer) changed.getAttribute("visits")).isEqualTo(2);
 	}
 
 	@Test
@@ -185,9 +224,9 @@ class SharedSessionRepositoryTests {
 	}
 
 	@Test
-	void sessionLargerThanTheMemoryOfAllSessionsIsRefusedNamingTheProperty() {
-		SharedSessionRepository small = new SharedSessionRepository(this.directory, getClass().getClassLoader(),
-				() -> null, SaveMode.ON_SET_ATTRIBUTE, 100);
+	void sessionLargerThanTheMemoryOfAllSessionsIsRefusedNamingTheProperty() throws Exception {
+		SharedSessionRepository small = new SharedSessionRepository(this.state, getClass().getClassLoader(), () -> null,
+				SaveMode.ON_SET_ATTRIBUTE, 100);
 		SharedSession session = small.createSession();
 		session.setAttribute("blob", new byte[1000]);
 		assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> small.save(session))
@@ -196,17 +235,16 @@ class SharedSessionRepositoryTests {
 
 	@Test
 	void storeThatCannotBeWrittenGivesAClearErrorAndLeavesNothingBehind() throws Exception {
-		Path gone = this.directory.resolve("gone");
-		SharedSessionRepository one = new SharedSessionRepository(gone, getClass().getClassLoader(), () -> null,
+		Path gone = this.directory;
+		Files.delete(gone);
+		SharedSessionRepository one = new SharedSessionRepository(this.state, getClass().getClassLoader(), () -> null,
 				SaveMode.ON_SET_ATTRIBUTE, 1024);
 		SharedSession session = one.createSession();
 		assertThatExceptionOfType(UncheckedIOException.class).isThrownBy(() -> one.save(session))
 			.withMessageContaining("Cannot save an HTTP session in " + gone)
 			.withMessageContaining("forker.sessions.max-memory lower (now 1024 bytes)")
 			.withMessageContaining("forker.sessions.enabled=false");
-		try (Stream<Path> files = Files.list(this.directory)) {
-			assertThat(files).as("nothing left behind").isEmpty();
-		}
+		assertThat(gone).as("nothing left behind").doesNotExist();
 	}
 
 	private static Object inode(Path file) throws Exception {
