@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
@@ -130,7 +131,7 @@ final class SessionFiles {
 					channel.write(buffer);
 				}
 			}
-			Files.setLastModifiedTime(partial, FileTime.from(expiry));
+			setExpiry(partial, expiry);
 			Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
 			this.board.changed(file.getFileName().toString());
 		}
@@ -153,12 +154,22 @@ final class SessionFiles {
 			return false;
 		}
 		try {
-			Files.setLastModifiedTime(file, FileTime.from(expiry));
+			setExpiry(file, expiry);
 			return true;
 		}
 		catch (NoSuchFileException ex) {
 			return false;
 		}
+	}
+
+	/**
+	 * Set the time a session file expires: its modification time, and its access time
+	 * too, which nothing reads, so that the JDK need not read the file's times first to
+	 * keep one of them.
+	 */
+	private static void setExpiry(Path file, Instant expiry) throws IOException {
+		FileTime time = FileTime.from(expiry);
+		Files.getFileAttributeView(file, BasicFileAttributeView.class).setTimes(time, time, null);
 	}
 
 	/**

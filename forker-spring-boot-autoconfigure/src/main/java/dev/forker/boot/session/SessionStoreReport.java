@@ -7,6 +7,7 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.util.ClassUtils;
 
+import dev.forker.boot.control.StateDirectory;
 import dev.forker.boot.worker.WorkerAgent;
 
 /**
@@ -53,8 +54,8 @@ public final class SessionStoreReport implements SmartInitializingSingleton {
 				if (repository != null && (SharedSessionRepository.class.isAssignableFrom(repository)
 						|| ReactiveSharedSessionRepository.class.isAssignableFrom(repository))) {
 					logger.info("HTTP sessions are kept in files that every worker reads and writes directly ("
-							+ this.agent.getEnvironment().controlSocket().getParent()
-							+ "/state/sessions): every worker "
+							+ StateDirectory.sessions(StateDirectory.of(this.agent.getEnvironment().controlSocket()))
+							+ "): every worker "
 							+ "sees every session, and a rolling restart or a crashed worker logs nobody out");
 				}
 				else {
